@@ -1,0 +1,1 @@
+"""Satu Data: one data platform for Indonesian regencies and their villages."""

@@ -1,0 +1,220 @@
+"""Django settings, read from the environment so that no hand-made config file is needed.
+
+Every bound is a named setting with its unit in the name (see docs/admin-guide.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+SATUDATA_HOME = Path(os.environ.get("SATUDATA_HOME", "satudata-data")).resolve()
+SATUDATA_HOME.mkdir(parents=True, exist_ok=True)
+BLOB_ROOT = SATUDATA_HOME / "blobs"
+LOG_DIR = SATUDATA_HOME / "logs"
+
+
+def _load_or_create_secret_key(home: Path) -> str:
+    """Generate the secret key once and keep it in the home folder (mode 600)."""
+    from_env = os.environ.get("SATUDATA_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = home / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SECRET_KEY = _load_or_create_secret_key(SATUDATA_HOME)
+DEBUG = _env_bool("SATUDATA_DEBUG")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("SATUDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("SATUDATA_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "satudata.core",
+    "satudata.accounts",
+    "satudata.regions",
+    "satudata.catalog",
+    "satudata.warehouse",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "satudata.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "satudata.urls"
+WSGI_APPLICATION = "satudata.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "satudata.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+SQLITE_PATH = SATUDATA_HOME / "satudata.sqlite3"
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=_env_int("SATUDATA_DB_CONN_MAX_AGE_S", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at BEGIN so
+    # two writers queue (busy timeout) instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000;"
+        ),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "catalog:home"
+LOGOUT_REDIRECT_URL = "catalog:home"
+
+# Log-in throttling: after this many failures for one username or one client address inside the
+# window, further attempts are refused until the window has passed.
+SATUDATA_LOGIN_MAX_FAILURES = _env_int("SATUDATA_LOGIN_MAX_FAILURES", 5)
+SATUDATA_LOGIN_LOCKOUT_S = _env_int("SATUDATA_LOGIN_LOCKOUT_S", 900)
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = os.environ.get("SATUDATA_TIME_ZONE", "Asia/Makassar")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = SATUDATA_HOME / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve straight from the package folders too, so `satudata serve` works before collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 3600
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "satudata",
+    }
+}
+if os.environ.get("SATUDATA_REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["SATUDATA_REDIS_URL"],
+    }
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if _env_bool("SATUDATA_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+EMAIL_BACKEND = os.environ.get(
+    "SATUDATA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("SATUDATA_FROM_EMAIL", "satudata@localhost")
+
+# Region the portal is about (Kemendagri code). Klungkung is the reference deployment.
+SATUDATA_REGION_CODE = os.environ.get("SATUDATA_REGION_CODE", "51.05")
+SATUDATA_SITE_NAME = os.environ.get("SATUDATA_SITE_NAME", "Satu Data Kabupaten Klungkung")
+
+# Upload and data bounds.
+SATUDATA_UPLOAD_MAX_MB = _env_int("SATUDATA_UPLOAD_MAX_MB", 200)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+SATUDATA_PREVIEW_PAGE_SIZE = _env_int("SATUDATA_PREVIEW_PAGE_SIZE", 25)
+SATUDATA_CATALOG_PAGE_SIZE = _env_int("SATUDATA_CATALOG_PAGE_SIZE", 20)
+SATUDATA_DUCKDB_MEMORY_LIMIT_MB = _env_int("SATUDATA_DUCKDB_MEMORY_LIMIT_MB", 1024)
+SATUDATA_DUCKDB_THREADS = _env_int("SATUDATA_DUCKDB_THREADS", 2)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SATUDATA_LOG_LEVEL", "WARNING")},
+}

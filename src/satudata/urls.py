@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from satudata.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("akun/", include("satudata.accounts.urls")),
+    path("wilayah/", include("satudata.regions.urls")),
+    path("", include("satudata.warehouse.urls")),
+    path("", include("satudata.catalog.urls")),
+]
