@@ -62,6 +62,19 @@ def _object_identity(obj: models.Model | None, object_type: str | None) -> tuple
     return object_type or obj._meta.label_lower, str(obj.pk), label
 
 
+def _actor_identity(actor) -> tuple[int | None, str]:
+    """(id, label) for a Django user, an Actor, or None (the system)."""
+    from satudata.core.permissions import Actor
+
+    if actor is None:
+        return None, "sistem"
+    if isinstance(actor, Actor):
+        return actor.user_id, (actor.username or "sistem")[:200]
+    if getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_username()[:200]
+    return None, "anonim"
+
+
 def record(
     actor,
     action: str,
@@ -81,11 +94,11 @@ def record(
     # Locking the head row serialises appenders on PostgreSQL/MariaDB; SQLite is serialised by
     # its IMMEDIATE transactions.
     head, _ = AuditHead.objects.select_for_update().get_or_create(singleton=1)
-    is_authenticated = bool(actor is not None and getattr(actor, "is_authenticated", False))
+    actor_id, actor_label = _actor_identity(actor)
     event = AuditEvent(
         created_at=timezone.now(),
-        actor_id=actor.pk if is_authenticated else None,
-        actor_label=(actor.get_username() if is_authenticated else (str(actor) if actor else "sistem"))[:200],
+        actor_id=actor_id,
+        actor_label=actor_label,
         action=action,
         object_type=kind,
         object_id=object_id or pk,

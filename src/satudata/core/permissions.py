@@ -69,6 +69,8 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+# The system itself (CLI, demo loader, scheduled tasks): may do anything, audited as "sistem".
+SYSTEM = Actor(username="sistem", is_authenticated=True, is_superuser=True)
 
 
 def actor_for(user) -> Actor:
