@@ -1,0 +1,249 @@
+"""Small helpers that build test data through the real services (shared by every test folder).
+
+Everything is written as `core.permissions.SYSTEM` through the services named in the contracts
+(accounts.services, catalog.services, warehouse.services), so the data is shaped exactly as the
+application shapes it. Only regions are inserted directly: the real loader reads the whole
+Kemendagri list (91,599 codes) and tests need a handful.
+
+Typical use::
+
+    world = make_world()                      # orgs, one user per role, a topic, regions
+    ds = make_dataset(world.owner, title="Jumlah penduduk", state="published")
+    client.force_login(world.users["produsen_own"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import count
+
+from satudata.core.permissions import SYSTEM
+
+# Passes Django's password validators (length, not common, not numeric, not like the username).
+DEFAULT_PASSWORD = "Klungkung-Uji-2024!"
+
+# Every role of the permission matrix, in the order the matrix prints them.
+ROLES: tuple[str, ...] = (
+    "anonymous",
+    "user",  # logged in, no membership
+    "produsen_own",  # produsen of the organisation that owns the datasets
+    "produsen_other",  # produsen of another OPD
+    "walidata",
+    "pembina",
+    "pimpinan",
+    "operator_desa",
+    "verifikator_kecamatan",
+    "admin",
+)
+STATES: tuple[str, ...] = ("draft", "published")
+CLASSIFICATIONS: tuple[str, ...] = ("publik", "terbatas", "rahasia")
+
+# A code column whose values break naive readers: a float-looking code (51.10 is not 51.1),
+# leading zeros, a long number and a dotted desa code.
+CODE_VALUES: tuple[str, ...] = ("51.10", "0101", "3273180", "51.05.01.2001")
+CODE_CSV: str = "kode_wilayah,nama_wilayah,jumlah\n" + "".join(
+    f"{code},Wilayah {i},{(i + 1) * 10}\n" for i, code in enumerate(CODE_VALUES)
+)
+
+# Metadata that fills the standard seed fields (DESIGN §4), for "complete" datasets.
+COMPLETE_METADATA: dict = {
+    "description": "Data uji yang dibuat oleh rangkaian tes otomatis.",
+    "frequency": "tahunan",
+    "data_source": "Data uji otomatis",
+    "collection_method": "kompilasi_administrasi",
+    "reference_codes": "Kode wilayah Kemendagri",
+    "unit": "orang",
+    "presentation_level": "kabupaten",
+    "contact_name": "Petugas Uji",
+    "contact_email": "uji@example.org",
+    "temporal_start": 2023,
+    "temporal_end": 2023,
+}
+
+# Minimal region tree for the reference deployment: Bali > Klungkung > Banjarangkan > one desa.
+REGION_ROWS: tuple[tuple[str, str, str, int, str | None], ...] = (
+    ("51", "Bali", "provinsi", 1, None),
+    ("51.05", "Klungkung", "kabupaten", 2, "51"),
+    ("51.05.01", "Banjarangkan", "kecamatan", 3, "51.05"),
+    ("51.05.01.2001", "Negari", "desa", 4, "51.05.01"),
+)
+
+_unique = count(1)
+
+
+def unique_suffix() -> str:
+    """A short token that keeps slugs and usernames unique inside one test database."""
+    return f"{next(_unique):04d}"
+
+
+def make_regions() -> dict:
+    """The few regions tests need, inserted directly (idempotent). Returns code -> Region."""
+    from satudata.regions.models import Region
+
+    regions = {}
+    for code, name, level, depth, parent in REGION_ROWS:
+        regions[code], _ = Region.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "level": level, "depth": depth, "parent_id": parent},
+        )
+    return regions
+
+
+def make_organisation(slug: str, name: str | None = None, *, kind: str = "dinas", **fields):
+    """An organisation (OPD) made through accounts.services.ensure_organisation."""
+    from satudata.accounts import services
+
+    return services.ensure_organisation(
+        SYSTEM, slug=slug, name=name or f"Dinas Uji {slug}", kind=kind, **fields
+    )
+
+
+def make_user(
+    username: str,
+    *,
+    password: str = DEFAULT_PASSWORD,
+    memberships: Iterable[tuple] = (),
+    is_superuser: bool = False,
+    full_name: str = "",
+):
+    """A user (through accounts.services) with the given (organisation, role) memberships."""
+    from satudata.accounts import services
+
+    user = services.ensure_user(
+        SYSTEM,
+        username=username,
+        password=password,
+        full_name=full_name or username.replace("_", " ").title(),
+        is_superuser=is_superuser,
+    )
+    for organisation, role in memberships:
+        services.ensure_membership(SYSTEM, user, organisation, role)
+    return user
+
+
+def make_topic(slug: str = "kesehatan", name: str = "Kesehatan", name_en: str = "Health"):
+    from satudata.catalog import services
+
+    return services.ensure_topic(slug, name, name_en)
+
+
+@dataclass
+class World:
+    """Organisations, one user per role, a topic and the regions: the cast of most tests."""
+
+    owner: object  # the OPD that owns the datasets under test
+    other: object  # another OPD
+    walidata_org: object
+    pembina_org: object
+    kecamatan_org: object
+    desa_org: object
+    topic: object
+    regions: dict
+    users: dict = field(default_factory=dict)  # role -> User (no entry for "anonymous")
+    password: str = DEFAULT_PASSWORD
+
+
+def make_world(prefix: str = "uji") -> World:
+    """Build the organisations and one user per role of ROLES (prefix keeps names unique)."""
+    regions = make_regions()
+    owner = make_organisation(
+        f"{prefix}-dinkes", f"Dinas Kesehatan Uji {prefix}", short_name="DINKES", region=None
+    )
+    other = make_organisation(f"{prefix}-dispar", f"Dinas Pariwisata Uji {prefix}")
+    walidata_org = make_organisation(f"{prefix}-diskominfo", f"Diskominfo Uji {prefix}")
+    pembina_org = make_organisation(f"{prefix}-bps", f"BPS Uji {prefix}", kind="bps")
+    kecamatan_org = make_organisation(
+        f"{prefix}-kec", f"Kecamatan Uji {prefix}", kind="kecamatan", region=regions["51.05.01"]
+    )
+    desa_org = make_organisation(
+        f"{prefix}-desa", f"Desa Uji {prefix}", kind="desa", region=regions["51.05.01.2001"]
+    )
+    world = World(
+        owner=owner,
+        other=other,
+        walidata_org=walidata_org,
+        pembina_org=pembina_org,
+        kecamatan_org=kecamatan_org,
+        desa_org=desa_org,
+        topic=make_topic(f"{prefix}-kesehatan", f"Kesehatan {prefix}", f"Health {prefix}"),
+        regions=regions,
+    )
+    memberships = {
+        "user": [],
+        "produsen_own": [(owner, "produsen")],
+        "produsen_other": [(other, "produsen")],
+        "walidata": [(walidata_org, "walidata")],
+        "pembina": [(pembina_org, "pembina")],
+        "pimpinan": [(walidata_org, "pimpinan")],
+        "operator_desa": [(desa_org, "operator_desa")],
+        "verifikator_kecamatan": [(kecamatan_org, "verifikator_kecamatan")],
+        "admin": [(walidata_org, "admin")],
+    }
+    for role, member_of in memberships.items():
+        world.users[role] = make_user(f"{prefix}_{role}", memberships=member_of)
+    return world
+
+
+def make_dataset(
+    organisation,
+    *,
+    title: str,
+    slug: str | None = None,
+    state: str = "draft",
+    classification: str = "publik",
+    topic=None,
+    regions: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    csv: str | bytes | None = None,
+    complete: bool = True,
+    **metadata,
+):
+    """A dataset through catalog.services.create_dataset.
+
+    `state="published"` uploads `csv` (default CODE_CSV) and publishes that version; a draft gets
+    the CSV as an unpublished version only when `csv` is given.
+    """
+    from satudata.catalog import services
+
+    values = dict(COMPLETE_METADATA) if complete else {}
+    values.update(metadata)
+    if topic is not None:
+        values["topic"] = topic
+    if regions:
+        values["regions"] = list(regions)
+    if tags:
+        values["tags"] = list(tags)
+    dataset = services.create_dataset(
+        SYSTEM,
+        organisation=organisation,
+        title=title,
+        slug=slug,
+        classification=classification,
+        **values,
+    )
+    if state == "published":
+        version = upload_csv(dataset, CODE_CSV if csv is None else csv)
+        publish(version)
+    elif csv is not None:
+        upload_csv(dataset, csv)
+    elif state != "draft":
+        raise ValueError(f"unknown dataset state {state!r}")
+    dataset.refresh_from_db()
+    return dataset
+
+
+def upload_csv(dataset, data: str | bytes = CODE_CSV, *, filename: str = "data.csv", actor=SYSTEM):
+    """Ingest a CSV through warehouse.services.ingest_upload; returns the new Version."""
+    from satudata.warehouse import services
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    result = services.ingest_upload(actor, dataset, filename=filename, data=raw, message="uji")
+    return result.version
+
+
+def publish(version, *, actor=SYSTEM):
+    """Publish a version through warehouse.services.publish_version."""
+    from satudata.warehouse import services
+
+    return services.publish_version(actor, version)
