@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from itertools import count
 
 from satudata.core.permissions import SYSTEM
@@ -247,3 +248,105 @@ def publish(version, *, actor=SYSTEM):
     from satudata.warehouse import services
 
     return services.publish_version(actor, version)
+
+
+class _FormReader(HTMLParser):
+    """Collects each <form>'s action, method and the values a browser would submit."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: tuple[str, bool] | None = None
+        self._select_first: str | None = None
+        self._select_chosen: list[str] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = {
+                "action": a.get("action", ""),
+                "method": a.get("method", "get").lower(),
+                "fields": {},
+                "names": set(),
+                "files": [],
+            }
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            self._form["names"].add(name)
+            kind = a.get("type", "text").lower()
+            if kind == "file":
+                self._form["files"].append(name)
+            elif kind in {"checkbox", "radio"}:
+                if "checked" in a:
+                    self._add(name, a.get("value", "on"))
+            elif kind not in {"submit", "button", "reset", "image"}:
+                self._add(name, a.get("value", ""))
+        elif tag == "select" and name:
+            self._form["names"].add(name)
+            self._select = (name, "multiple" in a)
+            self._select_first, self._select_chosen = None, []
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+            if "selected" in a:
+                self._select_chosen.append(value)
+        elif tag == "textarea" and name:
+            self._form["names"].add(name)
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None:
+            name, multiple = self._select
+            chosen = self._select_chosen or ([] if multiple else [self._select_first or ""])
+            for value in chosen:
+                self._add(name, value)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
+            self._textarea = None
+
+    def _add(self, name: str, value: str) -> None:
+        fields = self._form["fields"]
+        if name in fields:
+            existing = fields[name]
+            fields[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            fields[name] = value
+
+
+@dataclass
+class HtmlForm:
+    action: str
+    method: str
+    fields: dict  # name -> value, or list of values for repeated names
+    files: list  # names of file inputs
+
+
+def read_form(html: str, *, with_field: str = "", with_file: bool = False) -> HtmlForm:
+    """The values a browser would submit for the first form having a field named `with_field`
+    (or, with `with_file`, the first form with a file input).
+
+    Lets a test post a complete, valid form without hard-coding every field another engineer's
+    form defines.
+    """
+    reader = _FormReader()
+    reader.feed(html)
+    for form in reader.forms:
+        named = with_field and (with_field in form["names"] or with_field in form["files"])
+        if named or (with_file and form["files"]):
+            return HtmlForm(form["action"], form["method"], form["fields"], form["files"])
+    wanted = "a file input" if with_file else f"a field named {with_field!r}"
+    raise AssertionError(f"no form with {wanted} in the page")
