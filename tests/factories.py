@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from itertools import count
 
@@ -54,6 +55,7 @@ COMPLETE_METADATA: dict = {
     "data_source": "Data uji otomatis",
     "collection_method": "kompilasi_administrasi",
     "reference_codes": "Kode wilayah Kemendagri",
+    "release_date": date(2024, 1, 15),
     "unit": "orang",
     "presentation_level": "kabupaten",
     "contact_name": "Petugas Uji",
@@ -62,12 +64,12 @@ COMPLETE_METADATA: dict = {
     "temporal_end": 2023,
 }
 
-# Minimal region tree for the reference deployment: Bali > Klungkung > Banjarangkan > one desa.
+# Minimal region tree of the reference deployment: Bali > Klungkung > Nusa Penida > Sakti.
 REGION_ROWS: tuple[tuple[str, str, str, int, str | None], ...] = (
     ("51", "Bali", "provinsi", 1, None),
     ("51.05", "Klungkung", "kabupaten", 2, "51"),
-    ("51.05.01", "Banjarangkan", "kecamatan", 3, "51.05"),
-    ("51.05.01.2001", "Negari", "desa", 4, "51.05.01"),
+    ("51.05.01", "Nusa Penida", "kecamatan", 3, "51.05"),
+    ("51.05.01.2001", "Sakti", "desa", 4, "51.05.01"),
 )
 
 _unique = count(1)
