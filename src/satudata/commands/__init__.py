@@ -1,0 +1,1 @@
+"""One module per `satudata` sub-command; each exposes `run(args) -> int` (the exit status)."""

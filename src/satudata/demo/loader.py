@@ -1,0 +1,224 @@
+"""Load the Kabupaten Klungkung demo through the same services the web pages use.
+
+Idempotent: every object is looked up by its slug/username first and only created or brought in
+line when it differs (the `ensure_*` services write nothing and audit nothing when all is as
+asked); re-uploading the same bytes makes no new version, and a version already published is not
+published again. So `satudata demo` can run any number of times.
+
+Regions must be loaded first (`satudata.regions.loader.load_all`): organisations, datasets and the
+boundaries dataset refer to them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+
+from satudata.demo import content
+from satudata.demo.content import BOUNDARIES, DemoDataset
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    organisation: str
+
+
+@dataclass
+class DemoResult:
+    logins: list[DemoLogin] = field(default_factory=list)
+    datasets: int = 0
+    published: int = 0
+    new_versions: int = 0
+
+
+def data_file_bytes(name: str) -> bytes:
+    """The bytes of one packaged demo CSV (`satudata/demo/data/<name>`)."""
+    return resources.files("satudata.demo").joinpath("data", name).read_bytes()
+
+
+def boundaries_csv(regency_code: str = content.REGENCY) -> bytes:
+    """The desa/kelurahan boundaries of the regency as CSV, one row per desa, from the regions.
+
+    The regions loader put the packaged boundaries on the Region rows; the CSV is built from them
+    with sorted keys and fixed formatting so that the same boundaries always give the same bytes.
+    """
+    from satudata.regions.models import Region
+
+    kecamatan_names = dict(
+        Region.objects.filter(code__startswith=f"{regency_code}.", depth=3).values_list(
+            "code", "name"
+        )
+    )
+    rows = (
+        Region.objects.filter(code__startswith=f"{regency_code}.", depth=4)
+        .exclude(boundary=None)
+        .order_by("code")
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "kode_desa",
+            "nama_desa",
+            "jenis",
+            "kode_kecamatan",
+            "nama_kecamatan",
+            "lintang",
+            "bujur",
+            "geometri_geojson",
+        ]
+    )
+    for region in rows:
+        parent = region.code.rsplit(".", 1)[0]
+        writer.writerow(
+            [
+                region.code,
+                region.name,
+                region.level,
+                parent,
+                kecamatan_names.get(parent, ""),
+                "" if region.latitude is None else f"{region.latitude:.6f}",
+                "" if region.longitude is None else f"{region.longitude:.6f}",
+                json.dumps(region.boundary, sort_keys=True, separators=(",", ":")),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _ensure_organisations() -> dict[str, object]:
+    from satudata.accounts.services import ensure_organisation
+    from satudata.core.permissions import SYSTEM
+
+    found: dict[str, object] = {}
+    for org in content.ORGANISATIONS:
+        extra = {"description": org.description} if org.description else {}
+        found[org.slug] = ensure_organisation(
+            SYSTEM,
+            slug=org.slug,
+            name=org.name,
+            short_name=org.short_name,
+            kind=org.kind,
+            parent=org.parent,
+            region=org.region,
+            **extra,
+        )
+    return found
+
+
+def _ensure_user(user: content.DemoUser, organisations: dict[str, object]) -> DemoLogin:
+    from satudata.accounts.services import ensure_membership, ensure_user
+    from satudata.core.permissions import SYSTEM
+
+    account = ensure_user(
+        SYSTEM,
+        username=user.username,
+        password=user.password,
+        full_name=user.full_name,
+        is_superuser=user.is_superuser,
+    )
+    organisation = organisations[user.organisation]
+    ensure_membership(SYSTEM, account, organisation, user.role)
+    return DemoLogin(user.role, user.username, user.password, str(organisation))
+
+
+def _ensure_dataset(spec: DemoDataset):
+    from satudata.catalog.models import Dataset
+    from satudata.catalog.services import create_dataset, update_dataset
+    from satudata.core.permissions import SYSTEM
+
+    existing = Dataset.objects.filter(slug=spec.slug).first()
+    if existing is None:
+        return create_dataset(
+            SYSTEM,
+            organisation=spec.organisation,
+            title=spec.title,
+            slug=spec.slug,
+            **spec.metadata,
+        )
+    # Writes (and audits) only the fields that differ from the declaration.
+    return update_dataset(
+        SYSTEM, existing, title=spec.title, organisation=spec.organisation, **spec.metadata
+    )
+
+
+def _upload_and_publish(dataset, spec: DemoDataset) -> tuple[bool, bool]:
+    """Upload the dataset's table (same bytes → no new version) and publish it once.
+
+    Returns (a new version was made, the dataset was published now).
+    """
+    from satudata.core.permissions import SYSTEM
+    from satudata.warehouse.models import Version
+    from satudata.warehouse.services import ingest_upload, publish_version
+
+    if spec.data_file == BOUNDARIES:
+        filename, data = "batas_desa_kelurahan_klungkung.csv", boundaries_csv()
+    else:
+        filename, data = spec.data_file, data_file_bytes(spec.data_file)
+    result = ingest_upload(
+        SYSTEM,
+        dataset,
+        filename=filename,
+        data=data,
+        message="Data demo Satu Data Klungkung (lihat deskripsi untuk sumbernya)",
+    )
+    version = result.version
+    if version is None:
+        sha256 = hashlib.sha256(data).hexdigest()
+        version = (
+            Version.objects.filter(dataset=dataset, raw_sha256=sha256).order_by("-number").first()
+        )
+    published_now = False
+    if spec.publish and version is not None:
+        dataset.refresh_from_db(fields=["published_version"])
+        if dataset.published_version_id != version.pk:
+            publish_version(SYSTEM, version)
+            published_now = True
+    return result.created, published_now
+
+
+def load_demo(progress: ProgressCallback | None = None) -> DemoResult:
+    """Create or bring in line every demo object; returns the log-ins to print."""
+    from satudata.catalog.services import ensure_topic
+
+    total = (
+        len(content.ORGANISATIONS)
+        + len(content.USERS)
+        + len(content.TOPICS)
+        + len(content.DATASETS)
+    )
+    done = 0
+
+    def step(count: int = 1) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    result = DemoResult()
+    organisations = _ensure_organisations()
+    step(len(content.ORGANISATIONS))
+    for user in content.USERS:
+        result.logins.append(_ensure_user(user, organisations))
+        step()
+    for position, topic in enumerate(content.TOPICS, start=1):
+        ensure_topic(topic.slug, topic.name, topic.name_en, ordering=position * 10)
+        step()
+    for spec in content.DATASETS:
+        dataset = _ensure_dataset(spec)
+        result.datasets += 1
+        if spec.data_file:
+            created, _published_now = _upload_and_publish(dataset, spec)
+            result.new_versions += int(created)
+        result.published += int(spec.publish and bool(spec.data_file))
+        step()
+    return result
