@@ -1,0 +1,71 @@
+"""Log-in, log-out, password change and the profile page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from satudata.accounts import services
+from satudata.accounts.forms import ChangePasswordForm, LoginForm, client_ip
+from satudata.accounts.models import Membership
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in view (safe `next` handling included) with throttling and audit."""
+
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Django puts the request host here; the page header wants the portal's name.
+        context["site_name"] = settings.SATUDATA_SITE_NAME
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.record_login_success(form.get_user(), client_ip(self.request))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django refuses GET with 405), so a link or image cannot log anyone out."""
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        address = client_ip(request)
+        response = super().post(request, *args, **kwargs)
+        services.record_logout(user, address)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        form.save()
+        # Keep this session logged in; other sessions of the user end with the old hash.
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return redirect(self.get_success_url())
+
+
+@never_cache
+@login_required
+def profile(request):
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
+    )
+    return render(request, "accounts/profile.html", {"memberships": memberships})
