@@ -11,7 +11,7 @@ from satudata.core.permissions import ROLE_PRODUSEN, ScopedQuerySet
 
 
 class Classification(models.TextChoices):
-    """UU KIP classification: `publik`, `terbatas` (inside government), `rahasia` (owner + walidata)."""
+    """UU KIP classification: `publik`, `terbatas` (government), `rahasia` (owner + walidata)."""
 
     PUBLIK = "publik", _("Public")
     TERBATAS = "terbatas", _("Restricted (government only)")
@@ -120,20 +120,32 @@ class Dataset(models.Model):
     title = models.CharField(_("dataset name"), max_length=250)
     description = models.TextField(_("description"), blank=True)
     organisation = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("managing agency (OPD)"),
-        on_delete=models.PROTECT, related_name="datasets",
+        "accounts.Organisation",
+        verbose_name=_("managing agency (OPD)"),
+        on_delete=models.PROTECT,
+        related_name="datasets",
     )
     topic = models.ForeignKey(
-        Topic, verbose_name=_("sector / topic"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="datasets",
+        Topic,
+        verbose_name=_("sector / topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="datasets",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="datasets")
     classification = models.CharField(
-        _("classification"), max_length=12, choices=Classification.choices,
-        default=Classification.PUBLIK, db_index=True,
+        _("classification"),
+        max_length=12,
+        choices=Classification.choices,
+        default=Classification.PUBLIK,
+        db_index=True,
     )
     state = models.CharField(
-        _("state"), max_length=12, choices=DatasetState.choices, default=DatasetState.DRAFT,
+        _("state"),
+        max_length=12,
+        choices=DatasetState.choices,
+        default=DatasetState.DRAFT,
         db_index=True,
     )
     licence = models.CharField(
@@ -149,8 +161,12 @@ class Dataset(models.Model):
     )
     collection_method_detail = models.TextField(_("collection method details"), blank=True)
     reference_codes = models.CharField(
-        _("reference codes & format"), max_length=500, blank=True,
-        help_text=_("Code lists used by the table, e.g. 'Kode wilayah Kemendagri (Kepmendagri 2025)'."),
+        _("reference codes & format"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Code lists used by the table, e.g. 'Kode wilayah Kemendagri (Kepmendagri 2025)'."
+        ),
     )
     release_date = models.DateField(_("release date"), null=True, blank=True)
     unit = models.CharField(_("unit of measure"), max_length=100, blank=True)
@@ -160,7 +176,9 @@ class Dataset(models.Model):
     regions = models.ManyToManyField(
         "regions.Region", verbose_name=_("spatial coverage"), blank=True, related_name="datasets"
     )
-    temporal_start = models.PositiveSmallIntegerField(_("first year covered"), null=True, blank=True)
+    temporal_start = models.PositiveSmallIntegerField(
+        _("first year covered"), null=True, blank=True
+    )
     temporal_end = models.PositiveSmallIntegerField(_("last year covered"), null=True, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
@@ -171,22 +189,32 @@ class Dataset(models.Model):
     ms_ind = models.JSONField(_("indicator metadata (MS-Ind)"), default=dict, blank=True)
     is_spatial = models.BooleanField(_("geospatial dataset"), default=False)
     is_synthetic = models.BooleanField(
-        _("synthetic (generated) data"), default=False,
+        _("synthetic (generated) data"),
+        default=False,
         help_text=_("Generated demonstration data, not real statistics."),
     )
     # Derived, kept for fast listing, facets and search (refreshed by the catalogue services).
     formats = models.CharField(_("formats"), max_length=100, blank=True)
     completeness = models.PositiveSmallIntegerField(_("metadata completeness"), default=0)
     search_text = models.TextField(blank=True)
+    # The title alone, in the same index form, for ranking title hits first (catalog/search.py).
+    search_title = models.TextField(blank=True)
     published_version = models.ForeignKey(
-        "warehouse.Version", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("current public version"),
+        "warehouse.Version",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("current public version"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("last modified"), auto_now=True, db_index=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
