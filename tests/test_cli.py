@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,37 @@ def test_createadmin_without_a_terminal_asks_for_password_stdin(monkeypatch, cap
 def test_manage_passes_the_command_line_to_django(capsys):
     assert main(["manage", "showmigrations", "core"]) == 0
     assert "[X] 0001_initial" in capsys.readouterr().out
+
+
+# --- docs ----------------------------------------------------------------------------------------
+
+
+def environment_variables_read_by_settings() -> set[str]:
+    source = (REPO / "src" / "satudata" / "settings.py").read_text(encoding="utf-8")
+    readers = r"(?:environ\.get|environ\[|getenv|_env_[a-z]+)"
+    pattern = readers + r"""\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
+    found = set(re.findall(pattern, source))
+    # dj_database_url.config() reads DATABASE_URL without naming it.
+    if "dj_database_url.config(" in source:
+        found.add("DATABASE_URL")
+    found.discard("DJANGO_SETTINGS_MODULE")
+    return found
+
+
+def test_every_environment_setting_is_documented_in_the_admin_guide():
+    guide = (REPO / "docs" / "admin-guide.md").read_text(encoding="utf-8")
+    names = environment_variables_read_by_settings()
+    assert {"SATUDATA_HOME", "DATABASE_URL", "SATUDATA_DEBUG"} <= names
+    missing = sorted(name for name in names if f"`{name}`" not in guide)
+    assert not missing, f"add these settings to docs/admin-guide.md §2: {missing}"
+
+
+def test_readme_starts_with_the_two_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    head = readme[: readme.index("## Documentation")]
+    assert "pip install uv" in head
+    assert "uv run satudata demo" in head
+    assert "uv run pytest" in head
+    for linked in ("docs/admin-guide.md", "docs/panduan-produsen.md", "docs/cli.md"):
+        assert linked in readme
+        assert (REPO / linked).exists()
