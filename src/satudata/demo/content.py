@@ -238,7 +238,11 @@ _SP2020_KEG = {
     "tipe_pengumpulan": "cross_sectional",
     "metode_pengumpulan": "SP2020: metode kombinasi — data registrasi kependudukan Dukcapil "
     "sebagai dasar, dilengkapi sensus mandiri daring dan wawancara lapangan.",
+    "sarana_pengumpulan": "Sensus penduduk daring (CAWI) dan wawancara petugas (CAPI/PAPI)",
     "unit_pengumpulan": "Individu dalam rumah tangga",
+    "desain_sampel": "Tidak ada: pencacahan lengkap (sensus).",
+    "pengolahan": "Pengolahan dan tabulasi oleh BPS; portal ini menyalin angka terbitan.",
+    "metode_analisis": "Deskriptif",
     "unit_analisis": "Wilayah (kecamatan, kabupaten/kota)",
     "produk_diseminasi": "Berita resmi statistik dan publikasi hasil SP2020 BPS; tabel "
     "turunan di portal ini.",
@@ -298,6 +302,7 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "satuan": "jiwa per km²",
                 "klasifikasi_penyajian": "Kecamatan",
                 "indikator_komposit": "tidak",
+                "indikator_pembangun": "Tidak ada (bukan indikator komposit)",
                 "publikasi_ketersediaan": "Publikasi hasil SP2020 BPS; Kabupaten Klungkung "
                 "Dalam Angka",
                 "variabel_pembangun": "penduduk_sp2020, luas_km2",
@@ -422,13 +427,19 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "Kementerian Dalam Negeri",
                 "penanggung_jawab": "Ditjen Dukcapil Kemendagri; di daerah Dinas "
                 "Kependudukan dan Pencatatan Sipil",
+                "latar_belakang": "Amanat UU 23/2006 jo. UU 24/2013 tentang Administrasi "
+                "Kependudukan.",
                 "tujuan": "Menyajikan jumlah penduduk yang tercatat dalam administrasi "
                 "kependudukan setiap semester.",
                 "kegiatan_dilakukan": "berulang",
                 "tipe_pengumpulan": "longitudinal_cross_sectional",
                 "metode_pengumpulan": "Data sekunder: registrasi administrasi kependudukan",
                 "unit_pengumpulan": "Individu (penduduk terdaftar)",
+                "desain_sampel": "Tidak ada: seluruh penduduk yang terdaftar.",
+                "pengolahan": "Rekap dari database kependudukan oleh Ditjen Dukcapil.",
+                "metode_analisis": "Deskriptif",
                 "unit_analisis": "Kabupaten/kota",
+                "produk_diseminasi": "Data Kependudukan per semester (Ditjen Dukcapil).",
             },
             "ms_ind": {
                 "nama_indikator": "Jumlah penduduk terdaftar",
@@ -441,7 +452,11 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "ukuran": "Jumlah",
                 "satuan": "jiwa",
                 "klasifikasi_penyajian": "Kabupaten/kota; jenis kelamin",
+                "publikasi_ketersediaan": "Data Kependudukan Semester II 2024, Ditjen "
+                "Dukcapil Kemendagri",
+                "variabel_pembangun": "laki_laki, perempuan",
                 "indikator_komposit": "tidak",
+                "indikator_pembangun": "Tidak ada (bukan indikator komposit)",
                 "level_estimasi": "Kabupaten/kota",
                 "akses_publik": "ya",
             },
@@ -508,6 +523,8 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "satuan": "jiwa per km²",
                 "klasifikasi_penyajian": "Kabupaten/kota",
                 "indikator_komposit": "tidak",
+                "indikator_pembangun": "Tidak ada (bukan indikator komposit)",
+                "publikasi_ketersediaan": "Publikasi hasil SP2020 BPS",
                 "variabel_pembangun": "penduduk_sp2020, luas_km2",
                 "level_estimasi": "Kabupaten/kota",
                 "akses_publik": "ya",
@@ -572,6 +589,8 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "penyelenggara": "Badan Pusat Statistik (BPS)",
                 "penanggung_jawab": "BPS; di daerah BPS Kabupaten Klungkung (nama petugas "
                 "tidak dicantumkan dalam demo)",
+                "latar_belakang": "Angka kemiskinan dipakai untuk perencanaan dan evaluasi "
+                "program penanggulangan kemiskinan.",
                 "tujuan": "Mengukur tingkat kemiskinan dan kondisi sosial ekonomi rumah tangga.",
                 "kegiatan_dilakukan": "berulang",
                 "tipe_pengumpulan": "cross_sectional",
@@ -579,7 +598,12 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "unit_pengumpulan": "Rumah tangga",
                 "desain_sampel": "Sampel probabilitas rumah tangga (rancangan BPS; rincian "
                 "tidak disalin dalam demo).",
+                "pengolahan": "Pengolahan dan estimasi oleh BPS; portal ini menyalin angka "
+                "terbitan.",
+                "metode_analisis": "Estimasi berbasis sampel (pendekatan kebutuhan dasar)",
                 "unit_analisis": "Kabupaten/kota",
+                "produk_diseminasi": "Berita resmi statistik kemiskinan; Analisis Kemiskinan "
+                "Kabupaten Klungkung",
             },
             "ms_ind": {
                 "nama_indikator": "Persentase penduduk miskin (P0)",
@@ -594,6 +618,7 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "satuan": "persen",
                 "klasifikasi_penyajian": "Kabupaten/kota",
                 "indikator_komposit": "tidak",
+                "indikator_pembangun": "Tidak ada (bukan indikator komposit)",
                 "publikasi_ketersediaan": "Berita resmi statistik kemiskinan; Analisis "
                 "Kemiskinan Kabupaten Klungkung (BPS)",
                 "variabel_pembangun": "jumlah_penduduk_miskin_jiwa, jumlah penduduk",
