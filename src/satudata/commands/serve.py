@@ -6,6 +6,7 @@ import argparse
 import errno
 import socket
 import sys
+from pathlib import Path
 
 from satudata.commands.environment import HomeError, fail, setup_django
 
@@ -42,6 +43,7 @@ def serve_portal(
     problem = address_problem(host, port)
     if problem:
         return fail(problem)
+    from django.conf import settings
     from django.db import connections
     from granian import Granian
     from granian.constants import Interfaces
@@ -49,12 +51,15 @@ def serve_portal(
     # Workers open their own connections; a connection inherited from this process would be
     # shared across processes.
     connections.close_all()
+    # WhiteNoise also serves collected files from STATIC_ROOT and warns when it is missing.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     print(f"Serving Satu Data on {display_url(host, port)} (press Ctrl+C to stop)", flush=True)
     server = Granian(
         WSGI_TARGET,
         address=host.strip("[]"),
         port=port,
         interface=Interfaces.WSGI,
+        websockets=False,
         workers=workers,
         blocking_threads=threads,
         log_access=access_log,
