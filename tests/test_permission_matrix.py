@@ -22,6 +22,8 @@ Outcomes:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -84,6 +86,9 @@ OBJECT_URLS = {
 LIST_URLS = {
     "catalogue": "/dataset",
     "search": "/dataset?q=zebrakuda",
+    # Each dataset covers its own year: the year facet (and filtering on it) must not betray it.
+    "year_facet": "/dataset",
+    "year_filter": "/dataset?tahun={year}",
     "organisation_page": "/organization/{owner}",
     "topic_page": "/topik/{topic}",
     "region_page": "/wilayah/51.05",
@@ -122,6 +127,10 @@ def expectation(role: str, state: str, classification: str, endpoint: str) -> st
 # The data: six datasets of one OPD, one user (and logged-in client) per role.
 
 
+# One distinct coverage year per dataset, so that the year facet shows whose data it counts.
+YEARS = {cell: 1961 + index for index, cell in enumerate(product(STATES, CLASSIFICATIONS))}
+
+
 def title_for(state: str, classification: str) -> str:
     # Distinct words so that no title is part of another; "zebrakuda" is the shared search word.
     return f"Zebrakuda {state.capitalize()} {classification.capitalize()} Matriks"
@@ -147,12 +156,18 @@ class Page:
     status: int
     location: str
     body: str
+    context: Any = None  # the template context (test client), for the count checks
 
     @classmethod
     def of(cls, response) -> Page:
         streamed = getattr(response, "streaming", False)
         raw = b"".join(response.streaming_content) if streamed else response.content
-        return cls(response.status_code, response.get("Location", ""), raw.decode(errors="replace"))
+        return cls(
+            response.status_code,
+            response.get("Location", ""),
+            raw.decode(errors="replace"),
+            getattr(response, "context", None),
+        )
 
     @property
     def goes_to_login(self) -> bool:
@@ -182,6 +197,8 @@ def _build_matrix() -> Matrix:
                 topic=world.topic,
                 regions=["51.05"],
                 csv=CODE_CSV if state == "draft" else None,
+                temporal_start=YEARS[state, classification],
+                temporal_end=YEARS[state, classification],
             )
             if state == "published":  # a newer, unpublished version next to the public one
                 upload_csv(dataset, CODE_CSV + "51.05.02,Wilayah baru,99\n")
@@ -212,6 +229,7 @@ def _url(template: str, matrix: Matrix, state: str, classification: str) -> str:
         newest=matrix.newest[state, classification],
         owner=matrix.world.owner.slug,
         topic=matrix.world.topic.slug,
+        year=YEARS[state, classification],
     )
 
 
@@ -260,11 +278,77 @@ def test_listing(matrix, db, role, state, classification, endpoint):
     assert page.status == 200, f"{what}: expected 200, got {page.status}"
     title = title_for(state, classification)
     link = f'/dataset/mx-{state}-{classification}"'
+    if endpoint == "year_facet":  # the year shows as text only where a facet value counts it
+        title = link = f">{YEARS[state, classification]}<"
     if outcome == LISTED:
-        assert title in page.body, f"{what}: should list {title!r}"
+        assert title in page.body, f"{what}: should show {title!r}"
     elif outcome == ABSENT:
         assert title not in page.body, f"{what}: leaks {title!r}"
         assert link not in page.body, f"{what}: leaks a link to {link}"
+
+
+# Counts: with only the six matrix datasets in the database, every number a page shows must be
+# the number of those the role sees according to SEES (hidden datasets must not be counted).
+
+
+def visible_cells(role: str) -> list[tuple[str, str]]:
+    return [
+        (state, classification)
+        for state, classification in product(STATES, CLASSIFICATIONS)
+        if classification[0].upper() in SEES[role][state == "published"]
+    ]
+
+
+def _facet(context, param: str) -> dict[str, int]:
+    for block in context["facets"]:
+        if block["param"] == param:
+            return {value.value: value.count for value in block["values"]}
+    return {}
+
+
+def _count_of(objects, slug: str) -> int:
+    return next(obj.dataset_count for obj in objects if obj.slug == slug)
+
+
+# check -> (URL, how to read the number from the page's context, what it is)
+COUNT_CHECKS = {
+    "home_total": ("/", lambda m, c: c["dataset_count"]),
+    "home_sector_card": (
+        "/",
+        lambda m, c: next((t.dataset_count for t in c["topics"] if t.pk == m.world.topic.pk), 0),
+    ),
+    "catalogue_total": ("/dataset", lambda m, c: c["result_count"]),
+    "search_total": ("/dataset?q=zebrakuda", lambda m, c: c["result_count"]),
+    "opd_facet": ("/dataset", lambda m, c: _facet(c, "opd").get(m.world.owner.slug, 0)),
+    "sector_facet": ("/dataset", lambda m, c: _facet(c, "sektor").get(m.world.topic.slug, 0)),
+    "region_facet": ("/dataset", lambda m, c: _facet(c, "wilayah").get("51.05", 0)),
+    "opd_filter_total": ("/dataset?opd={owner}", lambda m, c: c["result_count"]),
+    "organisation_list": (
+        "/organization",
+        lambda m, c: _count_of(c["organisations"], m.world.owner.slug),
+    ),
+    "organisation_page_total": ("/organization/{owner}", lambda m, c: c["result_count"]),
+    "topic_list": ("/topik", lambda m, c: _count_of(c["topics"], m.world.topic.slug)),
+    "topic_page_total": ("/topik/{topic}", lambda m, c: c["result_count"]),
+}
+
+
+@pytest.mark.parametrize("check", COUNT_CHECKS)
+@pytest.mark.parametrize("role", ROLES)
+def test_counts(matrix, db, role, check):
+    template, read = COUNT_CHECKS[check]
+    url = _url(template, matrix, "draft", "publik")
+    page = matrix.get(role, url)
+    assert page.status == 200, f"{role} GET {url}: {page.status}"
+    expected = len(visible_cells(role))
+    assert read(matrix, page.context) == expected, f"{role} GET {url}: {check} should be {expected}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_year_facet_counts(matrix, db, role):
+    page = matrix.get(role, "/dataset")
+    expected = {str(YEARS[cell]): 1 for cell in visible_cells(role)}
+    assert _facet(page.context, "tahun") == expected
 
 
 def _edit_form(matrix: Matrix, state: str, classification: str):
