@@ -58,11 +58,13 @@ def test_system_creates_organisation_with_region_code_and_audits_it():
 
 
 def test_organisation_bad_input_is_refused_with_clear_message_and_nothing_stored():
-    with pytest.raises(ValidationFailed, match="slug"):
+    # Messages are in the UI language (Indonesian by default) and name the culprit.
+    with pytest.raises(ValidationFailed, match="Slug hanya boleh") as error:
         services.create_organisation(SYSTEM, slug="bad slug!", name="X", kind="dinas")
-    with pytest.raises(ValidationFailed, match="kind"):
+    assert error.value.details == {"field": "slug"}
+    with pytest.raises(ValidationFailed, match="kementerian"):
         services.create_organisation(SYSTEM, slug="x", name="X", kind="kementerian")
-    with pytest.raises(ValidationFailed, match="99.99"):
+    with pytest.raises(ValidationFailed, match=r"99\.99"):
         services.create_organisation(SYSTEM, slug="x", name="X", kind="dinas", region="99.99")
     with pytest.raises(ValidationFailed):
         services.create_organisation(SYSTEM, slug="x", name="   ", kind="dinas")
@@ -136,9 +138,9 @@ def test_create_user_hashes_with_argon2_and_never_audits_the_password():
 def test_create_user_rejects_weak_password_bad_username_and_duplicates():
     with pytest.raises(ValidationFailed):
         services.create_user(SYSTEM, username="budi", password="123")
-    with pytest.raises(ValidationFailed, match="username"):
+    with pytest.raises(ValidationFailed, match="Nama pengguna hanya boleh"):
         services.create_user(SYSTEM, username="budi santoso", password=DEFAULT_PASSWORD)
-    with pytest.raises(ValidationFailed, match="e-mail"):
+    with pytest.raises(ValidationFailed, match="not-an-address bukan alamat surel"):
         services.create_user(
             SYSTEM, username="budi", password=DEFAULT_PASSWORD, email="not-an-address"
         )
@@ -167,9 +169,7 @@ def test_ensure_user_keeps_an_existing_password_and_is_idempotent():
     user = User.objects.get(username="ani")
     services.change_password(user, "Sandi-Baru-Ani-2025")
     count = AuditEvent.objects.count()
-    again = services.ensure_user(
-        SYSTEM, username="ani", password=DEFAULT_PASSWORD, full_name="Ani"
-    )
+    again = services.ensure_user(SYSTEM, username="ani", password=DEFAULT_PASSWORD, full_name="Ani")
     assert again.pk == user.pk
     assert again.check_password("Sandi-Baru-Ani-2025")
     assert AuditEvent.objects.count() == count
@@ -204,7 +204,7 @@ def test_membership_permissions_and_bad_role(walidata_user, produsen_user):
         services.add_membership(produsen_user, user, org, "produsen")
     with pytest.raises(PermissionDenied):
         services.add_membership(walidata_user, user, org, "admin")  # only admins make admins
-    with pytest.raises(ValidationFailed, match="role"):
+    with pytest.raises(ValidationFailed, match="Peran bupati tidak dikenal"):
         services.add_membership(SYSTEM, user, org, "bupati")
     assert not Membership.objects.filter(user=user).exists()
 
@@ -217,6 +217,18 @@ def test_membership_change_is_seen_by_the_permission_layer_at_once():
     assert not actor_for(user).is_walidata
     services.add_membership(SYSTEM, user, org, "walidata")
     assert actor_for(user).is_walidata
+
+
+def test_messages_follow_the_active_language():
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationFailed, match="Unknown role bupati"):
+        services.add_membership(
+            SYSTEM,
+            services.create_user(SYSTEM, username="x1", password=DEFAULT_PASSWORD),
+            services.create_organisation(SYSTEM, slug="x1", name="X", kind="dinas"),
+            "bupati",
+        )
 
 
 def test_anonymous_user_may_not_manage_accounts():

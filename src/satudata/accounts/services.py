@@ -67,9 +67,10 @@ def _require_account_manager(actor) -> None:
         )
 
 
-def _require_admin(actor, what: str) -> None:
+def _require_admin(actor, message: str) -> None:
+    """Only an admin (or SYSTEM); `message` is the full translated refusal."""
     if not actor_for(actor).is_admin:
-        raise PermissionDenied(_("Only an administrator may %(what)s.") % {"what": what})
+        raise PermissionDenied(message)
 
 
 # --- organisations ----------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def create_user(
     """
     _require_account_manager(actor)
     if is_superuser:
-        _require_admin(actor, _("create a superuser"))
+        _require_admin(actor, _("Only an administrator may create a superuser."))
     username = _clean_username(username)
     user = User(
         username=username,
@@ -452,7 +453,7 @@ def _update_user(actor, user: User, wanted: dict[str, Any]) -> User:
     if not changes:
         return user
     if any(key in changes for key in ("is_superuser", "is_staff")) or user.is_superuser:
-        _require_admin(actor, _("change an administrator account"))
+        _require_admin(actor, _("Only an administrator may change an administrator account."))
     with transaction.atomic():
         for key, value in wanted.items():
             setattr(user, key, value)
@@ -477,7 +478,7 @@ def set_password(actor, user: User, new_password: str) -> User:
     """An admin or walidata sets someone's password (e.g. `satudata createadmin`, a reset)."""
     _require_account_manager(actor)
     if user.is_superuser:
-        _require_admin(actor, _("change an administrator account"))
+        _require_admin(actor, _("Only an administrator may change an administrator account."))
     _check_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
@@ -498,7 +499,7 @@ def _check_membership_request(actor, user: User, organisation: Organisation, rol
             details={"field": "role"},
         )
     if role == Role.ADMIN:
-        _require_admin(actor, _("give the administrator role"))
+        _require_admin(actor, _("Only an administrator may give the administrator role."))
     if not can_edit(actor_for(actor), organisation):
         raise PermissionDenied(_("You may not manage the members of this organisation."))
     if user.pk is None or organisation.pk is None:
