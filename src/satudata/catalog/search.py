@@ -257,7 +257,8 @@ def apply_filters(qs: QuerySet, query: CatalogQuery) -> QuerySet:
         # A region also selects datasets that cover a region inside it (51.05 ⊃ 51.05.01).
         through = Dataset.regions.through.objects.filter(
             _any_of(
-                Q(region_id=code) | Q(region_id__startswith=f"{code}.") for code in query.regions
+                Q(region__code=code) | Q(region__code__startswith=f"{code}.")
+                for code in query.regions
             )
         )
         qs = qs.filter(id__in=through.values("dataset_id"))
@@ -295,7 +296,12 @@ def search_datasets(user, query: CatalogQuery, base: QuerySet | None = None) -> 
 
 def for_listing(qs: QuerySet) -> QuerySet:
     """What a result row needs in a fixed number of queries, however long the page is."""
-    return qs.select_related("organisation", "topic").prefetch_related("tags")
+    return (
+        qs.select_related("organisation", "topic")
+        .prefetch_related("tags")
+        # The index texts and BPS metadata can be long and a result row never shows them.
+        .defer("search_text", "search_title", "ms_keg", "ms_ind", "ms_var")
+    )
 
 
 # --- facets -----------------------------------------------------------------------------------

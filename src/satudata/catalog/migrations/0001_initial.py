@@ -6,84 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
-                ('name', models.CharField(max_length=100, verbose_name='name (Indonesian)')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='name (English)')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('ordering', models.PositiveSmallIntegerField(default=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
+                ("name", models.CharField(max_length=100, verbose_name="name (Indonesian)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=100, verbose_name="name (English)"),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("ordering", models.PositiveSmallIntegerField(default=100)),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['ordering', 'name'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["ordering", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='slug')),
-                ('title', models.CharField(max_length=250, verbose_name='dataset name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('classification', models.CharField(choices=[('publik', 'Public'), ('terbatas', 'Restricted (government only)'), ('rahasia', 'Secret')], db_index=True, default='publik', max_length=12, verbose_name='classification')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=12, verbose_name='state')),
-                ('licence', models.CharField(choices=[('cc-by-4.0', 'Creative Commons Attribution 4.0 (CC BY 4.0)'), ('cc-by-sa-4.0', 'Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)'), ('cc0-1.0', 'Creative Commons Zero (CC0 1.0)'), ('odc-by', 'Open Data Commons Attribution (ODC-BY)'), ('mit', 'MIT'), ('other-closed', 'Not open (government use only)')], default='cc-by-4.0', max_length=20, verbose_name='licence')),
-                ('frequency', models.CharField(blank=True, choices=[('harian', 'Daily'), ('mingguan', 'Weekly'), ('bulanan', 'Monthly'), ('triwulanan', 'Quarterly'), ('semesteran', 'Half-yearly'), ('tahunan', 'Yearly'), ('dua_tahunan', 'Every two years'), ('lima_tahunan', 'Every five years'), ('sepuluh_tahunan', 'Every ten years'), ('tidak_tentu', 'Irregular')], max_length=20, verbose_name='update frequency')),
-                ('data_source', models.CharField(blank=True, max_length=500, verbose_name='data source')),
-                ('collection_method', models.CharField(blank=True, choices=[('pencacahan_lengkap', 'Complete enumeration (census)'), ('survei', 'Survey'), ('kompilasi_administrasi', 'Compilation of administrative records'), ('cara_lain', 'Other method')], max_length=30, verbose_name='collection method')),
-                ('collection_method_detail', models.TextField(blank=True, verbose_name='collection method details')),
-                ('reference_codes', models.CharField(blank=True, help_text="Code lists used by the table, e.g. 'Kode wilayah Kemendagri (Kepmendagri 2025)'.", max_length=500, verbose_name='reference codes & format')),
-                ('release_date', models.DateField(blank=True, null=True, verbose_name='release date')),
-                ('unit', models.CharField(blank=True, max_length=100, verbose_name='unit of measure')),
-                ('presentation_level', models.CharField(blank=True, choices=[('provinsi', 'Province'), ('kabupaten', 'Regency'), ('kecamatan', 'District'), ('desa', 'Village'), ('lainnya', 'Other')], max_length=12, verbose_name='presentation level')),
-                ('temporal_start', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='first year covered')),
-                ('temporal_end', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='last year covered')),
-                ('contact_name', models.CharField(blank=True, max_length=200, verbose_name='contact person')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('is_statistical', models.BooleanField(default=False, verbose_name='statistical dataset (BPS metadata)')),
-                ('ms_keg', models.JSONField(blank=True, default=dict, verbose_name='activity metadata (MS-Keg)')),
-                ('ms_var', models.JSONField(blank=True, default=dict, verbose_name='variable metadata (MS-Var)')),
-                ('ms_ind', models.JSONField(blank=True, default=dict, verbose_name='indicator metadata (MS-Ind)')),
-                ('is_spatial', models.BooleanField(default=False, verbose_name='geospatial dataset')),
-                ('is_synthetic', models.BooleanField(default=False, help_text='Generated demonstration data, not real statistics.', verbose_name='synthetic (generated) data')),
-                ('formats', models.CharField(blank=True, max_length=100, verbose_name='formats')),
-                ('completeness', models.PositiveSmallIntegerField(default=0, verbose_name='metadata completeness')),
-                ('search_text', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='last modified')),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='published')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='datasets', to='accounts.organisation', verbose_name='managing agency (OPD)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="slug")),
+                ("title", models.CharField(max_length=250, verbose_name="dataset name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[
+                            ("publik", "Public"),
+                            ("terbatas", "Restricted (government only)"),
+                            ("rahasia", "Secret"),
+                        ],
+                        db_index=True,
+                        default="publik",
+                        max_length=12,
+                        verbose_name="classification",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "licence",
+                    models.CharField(
+                        choices=[
+                            ("cc-by-4.0", "Creative Commons Attribution 4.0 (CC BY 4.0)"),
+                            (
+                                "cc-by-sa-4.0",
+                                "Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)",
+                            ),
+                            ("cc0-1.0", "Creative Commons Zero (CC0 1.0)"),
+                            ("odc-by", "Open Data Commons Attribution (ODC-BY)"),
+                            ("mit", "MIT"),
+                            ("other-closed", "Not open (government use only)"),
+                        ],
+                        default="cc-by-4.0",
+                        max_length=20,
+                        verbose_name="licence",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("harian", "Daily"),
+                            ("mingguan", "Weekly"),
+                            ("bulanan", "Monthly"),
+                            ("triwulanan", "Quarterly"),
+                            ("semesteran", "Half-yearly"),
+                            ("tahunan", "Yearly"),
+                            ("dua_tahunan", "Every two years"),
+                            ("lima_tahunan", "Every five years"),
+                            ("sepuluh_tahunan", "Every ten years"),
+                            ("tidak_tentu", "Irregular"),
+                        ],
+                        max_length=20,
+                        verbose_name="update frequency",
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.CharField(blank=True, max_length=500, verbose_name="data source"),
+                ),
+                (
+                    "collection_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pencacahan_lengkap", "Complete enumeration (census)"),
+                            ("survei", "Survey"),
+                            ("kompilasi_administrasi", "Compilation of administrative records"),
+                            ("cara_lain", "Other method"),
+                        ],
+                        max_length=30,
+                        verbose_name="collection method",
+                    ),
+                ),
+                (
+                    "collection_method_detail",
+                    models.TextField(blank=True, verbose_name="collection method details"),
+                ),
+                (
+                    "reference_codes",
+                    models.CharField(
+                        blank=True,
+                        help_text="Code lists used by the table, e.g. 'Kode wilayah Kemendagri (Kepmendagri 2025)'.",
+                        max_length=500,
+                        verbose_name="reference codes & format",
+                    ),
+                ),
+                (
+                    "release_date",
+                    models.DateField(blank=True, null=True, verbose_name="release date"),
+                ),
+                (
+                    "unit",
+                    models.CharField(blank=True, max_length=100, verbose_name="unit of measure"),
+                ),
+                (
+                    "presentation_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("provinsi", "Province"),
+                            ("kabupaten", "Regency"),
+                            ("kecamatan", "District"),
+                            ("desa", "Village"),
+                            ("lainnya", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="presentation level",
+                    ),
+                ),
+                (
+                    "temporal_start",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="first year covered"
+                    ),
+                ),
+                (
+                    "temporal_end",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="last year covered"
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="contact person"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
+                ),
+                (
+                    "is_statistical",
+                    models.BooleanField(
+                        default=False, verbose_name="statistical dataset (BPS metadata)"
+                    ),
+                ),
+                (
+                    "ms_keg",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="activity metadata (MS-Keg)"
+                    ),
+                ),
+                (
+                    "ms_var",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="variable metadata (MS-Var)"
+                    ),
+                ),
+                (
+                    "ms_ind",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="indicator metadata (MS-Ind)"
+                    ),
+                ),
+                (
+                    "is_spatial",
+                    models.BooleanField(default=False, verbose_name="geospatial dataset"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Generated demonstration data, not real statistics.",
+                        verbose_name="synthetic (generated) data",
+                    ),
+                ),
+                ("formats", models.CharField(blank=True, max_length=100, verbose_name="formats")),
+                (
+                    "completeness",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="metadata completeness"
+                    ),
+                ),
+                ("search_text", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "modified_at",
+                    models.DateTimeField(
+                        auto_now=True, db_index=True, verbose_name="last modified"
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="published"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="datasets",
+                        to="accounts.organisation",
+                        verbose_name="managing agency (OPD)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dataset',
-                'verbose_name_plural': 'datasets',
-                'ordering': ['-modified_at'],
+                "verbose_name": "dataset",
+                "verbose_name_plural": "datasets",
+                "ordering": ["-modified_at"],
             },
         ),
     ]

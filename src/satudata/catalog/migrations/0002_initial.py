@@ -5,34 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('warehouse', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("warehouse", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataset',
-            name='published_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='warehouse.version', verbose_name='current public version'),
+            model_name="dataset",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="warehouse.version",
+                verbose_name="current public version",
+            ),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='regions',
-            field=models.ManyToManyField(blank=True, related_name='datasets', to='regions.region', verbose_name='spatial coverage'),
+            model_name="dataset",
+            name="regions",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="datasets",
+                to="regions.region",
+                verbose_name="spatial coverage",
+            ),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='datasets', to='catalog.tag', verbose_name='tags'),
+            model_name="dataset",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="datasets", to="catalog.tag", verbose_name="tags"
+            ),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='topic',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='datasets', to='catalog.topic', verbose_name='sector / topic'),
+            model_name="dataset",
+            name="topic",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="datasets",
+                to="catalog.topic",
+                verbose_name="sector / topic",
+            ),
         ),
     ]
