@@ -236,27 +236,37 @@ def _scope_codes(scope: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def _insert_regions(new: list[RegionRow], done: int, total: int, progress: Progress | None) -> int:
-    """Insert new codes with one `executemany` per batch.
+_INSERT_COLUMNS = ("code", "name", "level", "depth", "parent_id", "bps_code", "bps_name")
 
-    `bulk_create` spends ~3 s building 91,599 model instances and SQL strings (and SQLite caps it
-    at 99 rows per statement); a parameterised executemany does the same insert in a fraction of
-    that on both SQLite and PostgreSQL.
+
+def _insert_regions(new: list[RegionRow], done: int, total: int, progress: Progress | None) -> int:
+    """Insert new codes in bulk: COPY on PostgreSQL, one `executemany` per batch elsewhere.
+
+    `bulk_create` spends ~3 s building 91,599 model instances and SQL strings (SQLite caps it at
+    99 rows per statement); psycopg's executemany still pays a round trip per row (~8 s). COPY
+    and SQLite's in-process executemany each take well under a second for the whole list.
     """
     meta = Region._meta
     quote = connection.ops.quote_name
-    columns = ["code", "name", "level", "depth", "parent_id", "bps_code", "bps_name"]
-    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608 - fixed names
-        table=quote(meta.db_table),
-        columns=", ".join(quote(meta.get_field(c.removesuffix("_id")).column) for c in columns),
-        values=", ".join(["%s"] * len(columns)),
+    table = quote(meta.db_table)
+    columns = ", ".join(
+        quote(meta.get_field(c.removesuffix("_id")).column) for c in _INSERT_COLUMNS
     )
     with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", cursor)
+        use_copy = connection.vendor == "postgresql" and hasattr(raw, "copy")
         for batch in _batches(new, WRITE_BATCH_ROWS):
-            cursor.executemany(
-                sql,
-                [(r.code, r.name, r.level, r.depth, r.parent_code, "", "") for r in batch],
-            )
+            values = [(r.code, r.name, r.level, r.depth, r.parent_code, "", "") for r in batch]
+            if use_copy:
+                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                    values,
+                )
             done += len(batch)
             if progress:
                 progress(done, total)

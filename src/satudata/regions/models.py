@@ -35,8 +35,13 @@ class Region(models.Model):
     level = models.CharField(_("level"), max_length=12, choices=RegionLevel.choices)
     depth = models.PositiveSmallIntegerField(_("depth"), db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="children", db_constraint=False,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_constraint=False,
     )
     bps_code = models.CharField(_("BPS code"), max_length=10, blank=True, db_index=True)
     bps_name = models.CharField(_("BPS name"), max_length=120, blank=True)

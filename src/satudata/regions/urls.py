@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from satudata.regions import views
 
 app_name = "regions"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    # Before `detail`: `<str:kode>` would also match "51.05.geojson".
+    path("<str:kode>.geojson", views.geojson, name="geojson"),
+    path("<str:kode>", views.detail, name="detail"),
+]
