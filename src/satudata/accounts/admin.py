@@ -156,6 +156,7 @@ class OrganisationAdmin(AuditedAdmin):
     search_fields = ("name", "short_name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     raw_id_fields = ("region", "parent")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = (
         "name",
         "short_name",
