@@ -27,7 +27,10 @@ class Version(models.Model):
     )
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(
-        _("status"), max_length=14, choices=VersionStatus.choices, default=VersionStatus.DRAFT,
+        _("status"),
+        max_length=14,
+        choices=VersionStatus.choices,
+        default=VersionStatus.DRAFT,
         db_index=True,
     )
     message = models.CharField(_("change note"), max_length=500, blank=True)
@@ -45,7 +48,10 @@ class Version(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

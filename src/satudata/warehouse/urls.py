@@ -1,4 +1,4 @@
-"""Warehouse pages: upload, the htmx preview partial, downloads and publishing (see the contracts)."""
+"""Warehouse pages: upload, htmx preview partial, downloads and publishing (see the contracts)."""
 
 from django.urls import path
 

@@ -1,25 +1,224 @@
-"""Warehouse views (being built; every view answers 404 until its service lands)."""
+"""Warehouse pages: upload, the paged/sorted preview (htmx partial or full page), downloads and
+publishing. Every lookup goes through `visible_to(request.user)`; hidden → 404."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import os
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from satudata.catalog.models import Dataset
+from satudata.core import blobs
+from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
+from satudata.warehouse import queries, services, uploads
+from satudata.warehouse.exports import exporters
+from satudata.warehouse.forms import UploadForm
+from satudata.warehouse.ingest.receive import too_large_message
+from satudata.warehouse.models import Version
+
+REPORT_ITEMS_SHOWN = 20
 
 
+def _visible_dataset(request: HttpRequest, slug: str) -> Dataset:
+    dataset = (
+        Dataset.objects.visible_to(request.user)
+        .select_related("organisation")
+        .filter(slug=slug)
+        .first()
+    )
+    if dataset is None:
+        raise Http404(_("Dataset not found."))
+    return dataset
+
+
+def _visible_version(request: HttpRequest, dataset: Dataset, number: int) -> Version:
+    version = (
+        Version.objects.visible_to(request.user).filter(dataset=dataset, number=number).first()
+    )
+    if version is None:
+        raise Http404(_("Version not found."))
+    return version
+
+
+def _dataset_url(dataset: Dataset) -> str:
+    return reverse("catalog:dataset_detail", args=[dataset.slug])
+
+
+# --- upload ---------------------------------------------------------------------------------
+
+
+def _render_upload(request, dataset, form, report=None, status=200) -> HttpResponse:
+    context = {
+        "dataset": dataset,
+        "form": form,
+        "report_errors": (report or {}).get("errors", [])[:REPORT_ITEMS_SHOWN],
+        "report_more": max(
+            0, (report or {}).get("stats", {}).get("errors", 0) - REPORT_ITEMS_SHOWN
+        ),
+    }
+    return render(request, "warehouse/upload.html", context, status=status)
+
+
+def _success_message(result: services.IngestResult) -> str:
+    if result.created:
+        text = _("Version %(number)d created from “%(file)s”: %(rows)d rows, %(cols)d columns.") % {
+            "number": result.version.number,
+            "file": result.version.source_filename,
+            "rows": result.version.row_count,
+            "cols": result.version.column_count,
+        }
+        warnings = result.report.get("stats", {}).get("warnings", 0)
+        if warnings:
+            text += " " + _("%(count)d warnings — see the version list.") % {"count": warnings}
+        return text
+    return _(
+        "The file is unchanged — identical to version %(number)d, so no new version was made."
+    ) % {"number": result.version.number}
+
+
+@csrf_exempt  # the size guard must be installed before the CSRF check reads the body
+@login_required
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    uploads.install(request)
+    return _upload(request, slug)
 
 
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _upload(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = _visible_dataset(request, slug)
+    if not Dataset.objects.editable_by(request.user).filter(pk=dataset.pk).exists():
+        raise DjangoPermissionDenied(_("You may not upload data to this dataset."))
+    if request.method == "GET":
+        return _render_upload(request, dataset, UploadForm())
+    form = UploadForm(request.POST, request.FILES)
+    if getattr(request, "satudata_upload_too_large", False):
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", too_large_message())
+        return _render_upload(request, dataset, form, status=400)
+    if not form.is_valid():
+        return _render_upload(request, dataset, form, status=400)
+    uploaded = form.cleaned_data["file"]
+    try:
+        result = services.ingest_upload(
+            request.user,
+            dataset,
+            filename=uploaded.name,
+            data=uploaded,
+            message=form.cleaned_data["message"],
+        )
+    except ValidationFailed as exc:
+        form.add_error("file", exc.message)
+        return _render_upload(request, dataset, form, exc.details.get("report"), status=400)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    except NotFound:
+        raise Http404(_("Dataset not found.")) from None
+    level = messages.SUCCESS if result.created else messages.INFO
+    messages.add_message(request, level, _success_message(result))
+    return redirect(_dataset_url(dataset))
+
+
+# --- preview --------------------------------------------------------------------------------
+
+
+@require_GET
 def preview(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    dataset = _visible_dataset(request, slug)
+    number = request.GET.get("v")
+    if number:
+        try:
+            version = _visible_version(request, dataset, int(number))
+        except ValueError:
+            raise Http404(_("Version not found.")) from None
+    else:
+        version = queries.version_to_show(request.user, dataset)
+        if version is None:
+            raise Http404(_("This dataset has no data yet."))
+    page = queries.preview_page(
+        version,
+        page=request.GET.get("page", 1),
+        sort=request.GET.get("sort") or None,
+        descending=request.GET.get("desc") == "1",
+    )
+    context = {
+        "dataset": dataset,
+        "version": version,
+        "preview": page,
+        "preview_url": reverse("warehouse:preview", args=[dataset.slug]),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "warehouse/_preview.html", context)
+    return render(request, "warehouse/preview_page.html", context)
 
 
+# --- downloads ------------------------------------------------------------------------------
+
+
+def _file_response(version: Version, dataset: Dataset, fmt: str) -> HttpResponse:
+    formats = exporters()
+    if fmt not in formats:
+        raise Http404(_("Unknown download format."))
+    export, content_type = formats[fmt]
+    tmp_dir = blobs.default_store().tmp_dir
+    fd, name = tempfile.mkstemp(prefix="export-", suffix=f".{fmt}", dir=tmp_dir)
+    os.close(fd)
+    path = Path(name)
+    try:
+        export(version, path)
+        handle = path.open("rb")
+    finally:
+        # The open handle keeps the bytes readable while they stream; the name goes now.
+        path.unlink(missing_ok=True)
+    filename = f"{dataset.slug}-v{version.number}.{fmt}"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
+@require_GET
 def download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    raise Http404
+    """The dataset's current public version."""
+    dataset = _visible_dataset(request, slug)
+    version = queries.public_version(request.user, dataset)
+    if version is None:
+        raise Http404(_("This dataset has no published data yet."))
+    return _file_response(version, dataset, fmt)
 
 
+@require_GET
 def version_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
-    raise Http404
+    dataset = _visible_dataset(request, slug)
+    return _file_response(_visible_version(request, dataset, number), dataset, fmt)
 
 
+# --- publish --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
 def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    raise Http404
+    dataset = _visible_dataset(request, slug)
+    version = _visible_version(request, dataset, number)
+    try:
+        services.publish_version(request.user, version)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    except NotFound:
+        raise Http404(_("Version not found.")) from None
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect(_dataset_url(dataset))
+    messages.success(
+        request, _("Version %(number)d is now the public version.") % {"number": version.number}
+    )
+    return redirect(_dataset_url(dataset))

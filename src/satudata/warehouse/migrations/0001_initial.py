@@ -6,45 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('diajukan', 'Submitted'), ('dikembalikan', 'Returned'), ('diverifikasi', 'Verified'), ('terbit', 'Published'), ('ditarik', 'Withdrawn')], db_index=True, default='draft', max_length=14, verbose_name='status')),
-                ('message', models.CharField(blank=True, max_length=500, verbose_name='change note')),
-                ('source_filename', models.CharField(blank=True, max_length=255, verbose_name='file name')),
-                ('source_format', models.CharField(blank=True, max_length=20, verbose_name='format')),
-                ('source_encoding', models.CharField(blank=True, max_length=40, verbose_name='encoding')),
-                ('raw_sha256', models.CharField(db_index=True, max_length=64)),
-                ('raw_size', models.BigIntegerField(default=0)),
-                ('parquet_sha256', models.CharField(blank=True, max_length=64)),
-                ('parquet_size', models.BigIntegerField(default=0)),
-                ('table_schema', models.JSONField(default=dict, verbose_name='Table Schema')),
-                ('report', models.JSONField(default=dict, verbose_name='validation report')),
-                ('row_count', models.BigIntegerField(default=0, verbose_name='rows')),
-                ('column_count', models.PositiveIntegerField(default=0, verbose_name='columns')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
-                ('warning_count', models.PositiveIntegerField(default=0, verbose_name='warnings')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalog.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("diajukan", "Submitted"),
+                            ("dikembalikan", "Returned"),
+                            ("diverifikasi", "Verified"),
+                            ("terbit", "Published"),
+                            ("ditarik", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=14,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "message",
+                    models.CharField(blank=True, max_length=500, verbose_name="change note"),
+                ),
+                (
+                    "source_filename",
+                    models.CharField(blank=True, max_length=255, verbose_name="file name"),
+                ),
+                (
+                    "source_format",
+                    models.CharField(blank=True, max_length=20, verbose_name="format"),
+                ),
+                (
+                    "source_encoding",
+                    models.CharField(blank=True, max_length=40, verbose_name="encoding"),
+                ),
+                ("raw_sha256", models.CharField(db_index=True, max_length=64)),
+                ("raw_size", models.BigIntegerField(default=0)),
+                ("parquet_sha256", models.CharField(blank=True, max_length=64)),
+                ("parquet_size", models.BigIntegerField(default=0)),
+                ("table_schema", models.JSONField(default=dict, verbose_name="Table Schema")),
+                ("report", models.JSONField(default=dict, verbose_name="validation report")),
+                ("row_count", models.BigIntegerField(default=0, verbose_name="rows")),
+                ("column_count", models.PositiveIntegerField(default=0, verbose_name="columns")),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="errors")),
+                ("warning_count", models.PositiveIntegerField(default=0, verbose_name="warnings")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="catalog.dataset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'version',
-                'verbose_name_plural': 'versions',
-                'ordering': ['dataset_id', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('dataset', 'number'), name='unique_version_number')],
+                "verbose_name": "version",
+                "verbose_name_plural": "versions",
+                "ordering": ["dataset_id", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dataset", "number"), name="unique_version_number"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,108 @@
+"""A minimal GeoJSON reader: a FeatureCollection becomes one row per feature — its properties as
+columns and its geometry as GeoJSON text in a `geometry` column. The dataset becomes spatial.
+
+Loads the document in memory (bounded by the upload limit); a streaming reader for large layers
+belongs to issue 4.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.utils.translation import gettext as _
+
+from satudata.warehouse.ingest.readers import (
+    RAW_TABLE,
+    ROW_COLUMN,
+    TableRead,
+    cell_column,
+    register,
+)
+from satudata.warehouse.ingest.report import Report, fail
+from satudata.warehouse.ingest.sniff import Sniffed
+
+GEOMETRY_COLUMN = "geometry"
+
+
+def _cell(value: Any) -> str | None:
+    """A property value as the text it would have in a CSV (typed again by inference)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _features(sniffed: Sniffed) -> list[dict]:
+    try:
+        with sniffed.text_path.open("r", encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(
+            "source-error",
+            _("The file is not valid JSON (line %(line)s): %(error)s")
+            % {"line": getattr(exc, "lineno", "?"), "error": getattr(exc, "msg", str(exc))},
+        ) from None
+    except RecursionError:
+        raise fail("source-error", _("The JSON document is nested too deeply.")) from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise fail(
+            "format-error",
+            _(
+                "Only GeoJSON FeatureCollection files can be read yet"
+                ' ("type": "FeatureCollection").'
+            ),
+        )
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise fail("format-error", _("The FeatureCollection has no list of features."))
+    return features
+
+
+@register("geojson")
+def read_geojson(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -> TableRead:
+    features = _features(sniffed)
+    labels: list[str] = []
+    positions: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            report.error(
+                "source-error",
+                _("Item %(n)d of the feature list is not a GeoJSON Feature.") % {"n": index + 1},
+                row=index + 2,
+            )
+            continue
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            properties = {}
+        for key in properties:
+            if key not in positions:
+                positions[key] = len(labels)
+                labels.append(str(key))
+        rows.append({"properties": properties, "geometry": feature.get("geometry"), "n": index})
+    geometry_label = GEOMETRY_COLUMN
+    while geometry_label in positions:  # a property already called "geometry"
+        geometry_label = "_" + geometry_label
+    all_labels = [*labels, geometry_label]
+    columns: dict[str, list] = {ROW_COLUMN: [row["n"] + 2 for row in rows]}
+    for key, position in positions.items():
+        columns[cell_column(position)] = [_cell(row["properties"].get(key)) for row in rows]
+    columns[cell_column(len(labels))] = [_cell(row["geometry"]) for row in rows]
+    table = pa.table(
+        {
+            name: pa.array(values, type=pa.int64() if name == ROW_COLUMN else pa.string())
+            for name, values in columns.items()
+        }
+    )
+    con.register("geojson_arrow", table)
+    con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM geojson_arrow")  # noqa: S608
+    con.unregister("geojson_arrow")
+    return TableRead(labels=all_labels, is_spatial=True)

@@ -1,0 +1,203 @@
+"""Warehouse writes: new versions from uploaded bytes, and publishing a version.
+
+Every entry point (web upload, CLI, demo, later the API and connectors) calls `ingest_upload`;
+there is one parser/validator/publisher (DESIGN §2). The slow part (parsing, typing, Parquet)
+runs before the database transaction, in a scratch folder; the transaction only numbers the
+version, stores its row and appends the audit event. A failure anywhere stores nothing in the
+database and leaves the previous versions untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from satudata.catalog.models import Dataset, DatasetState
+from satudata.core import audit, blobs
+from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
+from satudata.core.permissions import Actor, actor_for
+from satudata.warehouse.ingest.pipeline import IngestOutcome, process
+from satudata.warehouse.ingest.receive import receive
+from satudata.warehouse.models import Version, VersionStatus
+
+MESSAGE_MAX_CHARS = 500
+
+
+@dataclass
+class IngestResult:
+    """`version` is the new version, or the unchanged latest one when `created` is False."""
+
+    version: Version | None
+    created: bool
+    report: dict[str, Any]
+
+
+def _editable_dataset(who: Actor, dataset: Dataset, *, lock: bool = False) -> Dataset:
+    """The dataset, re-read through the permission layer (hidden → NotFound)."""
+    queryset = Dataset.objects.editable_by(who).filter(pk=dataset.pk)
+    if lock:
+        queryset = queryset.select_for_update()
+    found = queryset.first()
+    if found is None:
+        if not who.is_authenticated:
+            raise PermissionDenied(_("Please log in to upload data."))
+        if Dataset.objects.visible_to(who).filter(pk=dataset.pk).exists():
+            raise PermissionDenied(
+                _("Only data producers of the dataset's agency (or walidata) may upload data.")
+            )
+        raise NotFound(_("Dataset not found."))
+    return found
+
+
+def _latest_version(dataset: Dataset) -> Version | None:
+    return Version.objects.filter(dataset_id=dataset.pk).order_by("-number").first()
+
+
+def _refresh_catalogue(dataset: Dataset) -> None:
+    """Let the catalogue recompute search text, formats and completeness (if it offers it)."""
+    try:
+        from satudata.catalog.services import refresh_dataset_index
+    except ImportError:  # the catalogue app without the hook: nothing to refresh
+        return
+    refresh_dataset_index(dataset)
+
+
+def _create_version(
+    who: Actor,
+    dataset: Dataset,
+    outcome: IngestOutcome,
+    raw: blobs.BlobRef,
+    parquet: blobs.BlobRef,
+    filename: str,
+    message: str,
+) -> Version:
+    number = (Version.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
+    stats = outcome.report.get("stats", {})
+    return Version.objects.create(
+        dataset=dataset,
+        number=number,
+        status=VersionStatus.DRAFT,
+        message=message,
+        source_filename=filename,
+        source_format=outcome.source_format,
+        source_encoding=outcome.encoding_label,
+        raw_sha256=raw.sha256,
+        raw_size=raw.size,
+        parquet_sha256=parquet.sha256,
+        parquet_size=parquet.size,
+        table_schema=outcome.table_schema,
+        report=outcome.report,
+        row_count=outcome.row_count,
+        column_count=outcome.column_count,
+        error_count=int(stats.get("errors", 0)),
+        warning_count=int(stats.get("warnings", 0)),
+        created_by_id=who.user_id,
+    )
+
+
+def ingest_upload(
+    actor,
+    dataset: Dataset,
+    *,
+    filename: str,
+    data: bytes | BinaryIO | Path,
+    message: str = "",
+) -> IngestResult:
+    """Turn uploaded bytes into a new draft version of `dataset`.
+
+    Same bytes as the dataset's latest version → no new version (`created=False`, the latest
+    version returned). A file that cannot become a version raises `ValidationFailed` with a clear
+    message (and the report in `details["report"]`); nothing is stored then.
+    """
+    who = actor_for(actor)
+    dataset = _editable_dataset(who, dataset)
+    message = " ".join(str(message or "").split())[:MESSAGE_MAX_CHARS]
+    with receive(data, filename) as received, blobs.workspace() as workdir:
+        latest = _latest_version(dataset)
+        if latest is not None and latest.raw_sha256 == received.sha256:
+            return IngestResult(version=latest, created=False, report=latest.report)
+        outcome = process(received, workdir)
+        # Blobs first: if the transaction then fails, an unreferenced blob is harmless
+        # (content-addressed, collectable); a version row never points at a missing file.
+        raw_ref = received.blob.commit()
+        parquet_ref = blobs.put_file(outcome.parquet_path, move=True)
+        with transaction.atomic():
+            locked = _editable_dataset(who, dataset, lock=True)
+            latest = _latest_version(locked)
+            if latest is not None and latest.raw_sha256 == raw_ref.sha256:
+                return IngestResult(version=latest, created=False, report=latest.report)
+            version = _create_version(
+                who, locked, outcome, raw_ref, parquet_ref, received.filename, message
+            )
+            changes: dict[str, Any] = {
+                "number": version.number,
+                "file": received.filename,
+                "raw_sha256": raw_ref.sha256,
+                "rows": version.row_count,
+                "columns": version.column_count,
+            }
+            if outcome.is_spatial and not locked.is_spatial:
+                locked.is_spatial = True
+                locked.save(update_fields=["is_spatial"])
+                changes["is_spatial"] = [False, True]
+            audit.record(
+                who,
+                "version.create",
+                version,
+                organisation_id=locked.organisation_id,
+                changes=changes,
+                after={"raw_sha256": raw_ref.sha256, "parquet_sha256": parquet_ref.sha256},
+            )
+            _refresh_catalogue(locked)
+    return IngestResult(version=version, created=True, report=outcome.report)
+
+
+def publish_version(actor, version: Version) -> Version:
+    """Make `version` the dataset's current public version (walidata/admin only).
+
+    Moves `dataset.published_version` in one transaction; publishing the current public version
+    again changes nothing. A version with validation errors cannot be published.
+    """
+    who = actor_for(actor)
+    with transaction.atomic():
+        current = Version.objects.visible_to(who).select_for_update().filter(pk=version.pk).first()
+        if current is None:
+            raise NotFound(_("Version not found."))
+        if not who.is_walidata:
+            raise PermissionDenied(_("Only walidata may publish a version."))
+        if current.error_count:
+            raise ValidationFailed(
+                _("Version %(number)d has validation errors; fix the file and upload it again.")
+                % {"number": current.number}
+            )
+        dataset = Dataset.objects.select_for_update().get(pk=current.dataset_id)
+        if dataset.published_version_id == current.pk and current.status == VersionStatus.TERBIT:
+            return current
+        now = timezone.now()
+        previous = dataset.published_version
+        current.status = VersionStatus.TERBIT
+        current.published_at = current.published_at or now
+        current.save(update_fields=["status", "published_at"])
+        before_state = dataset.state
+        dataset.published_version = current
+        dataset.state = DatasetState.PUBLISHED
+        dataset.published_at = now
+        dataset.save(update_fields=["published_version", "state", "published_at", "modified_at"])
+        audit.record(
+            who,
+            "version.publish",
+            current,
+            organisation_id=dataset.organisation_id,
+            changes={
+                "published_version": [previous.number if previous else None, current.number],
+                "state": [before_state, dataset.state],
+            },
+        )
+        _refresh_catalogue(dataset)
+    return current
