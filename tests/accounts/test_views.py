@@ -265,3 +265,30 @@ def test_header_shows_name_and_logout_when_logged_in(client, person):
     assert 'href="/akun/"' in body and "I Made Uji" in body
     assert 'action="/akun/keluar/"' in body
     assert 'href="/akun/masuk/' not in body
+
+
+def test_login_page_header_shows_the_portal_name(client, settings):
+    body = client.get(LOGIN).content.decode()
+    assert settings.SATUDATA_SITE_NAME in body
+    assert "testserver" not in body
+
+
+def test_server_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")
+    assert "500" in body and "Terjadi kesalahan" in body
+
+
+def test_forbidden_page_is_friendly(client, rf):
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/dataset/rahasia/ubah")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Akses ditolak" in body and "/akun/masuk/?next=" in body
