@@ -23,7 +23,11 @@ MAP_LABELS_MAX_CHILDREN = 8
 # Colours from the site palette (satudata.css); text on the pastel fills stays above 4.5:1.
 OUTLINE_COLOUR = "#0b5471"
 LABEL_COLOUR = "#1f2933"
+# Pastel fills while there are few children (pastel1 has 9 colours, so neighbours differ);
+# beyond that, tableau20 keeps neighbouring desa apart (no labels are drawn then).
 FILL_SCHEME = "pastel1"
+FILL_SCHEME_MANY = "tableau20"
+FILL_SCHEME_MAX_CHILDREN = 9
 
 ROLE_REGION = "region"
 ROLE_CHILD = "child"
@@ -94,7 +98,8 @@ def map_spec(region: Region, children: Sequence[Region]) -> dict | None:
     features += [
         region_feature(child, role=ROLE_CHILD, decimals=MAP_COORDINATE_DECIMALS) for child in drawn
     ]
-    layers = [_children_layer()] if drawn else []
+    scheme = FILL_SCHEME if len(drawn) <= FILL_SCHEME_MAX_CHILDREN else FILL_SCHEME_MANY
+    layers = [_children_layer(scheme)] if drawn else []
     layers.append(_region_layer(filled=not drawn))
     if drawn and len(drawn) <= MAP_LABELS_MAX_CHILDREN:
         layers.append(_labels_layer())
@@ -124,7 +129,7 @@ def _tooltip() -> list[dict]:
     ]
 
 
-def _children_layer() -> dict:
+def _children_layer(scheme: str) -> dict:
     return {
         "transform": [_filter(ROLE_CHILD)],
         "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 1},
@@ -133,7 +138,7 @@ def _children_layer() -> dict:
                 "field": "properties.nama",
                 "type": "nominal",
                 "legend": None,
-                "scale": {"scheme": FILL_SCHEME},
+                "scale": {"scheme": scheme},
             },
             "tooltip": _tooltip(),
         },
