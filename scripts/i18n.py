@@ -3,6 +3,7 @@
 
     uv run python scripts/i18n.py collect     # extract msgids, merge i18n-pending/*.tsv into .po
     uv run python scripts/i18n.py missing     # print untranslated msgids as TSV lines to fill in
+    uv run python scripts/i18n.py apply F.tsv # fill untranslated entries from that file, filled in
     uv run python scripts/i18n.py compile     # write the .mo with polib (runtime needs no gettext)
     uv run python scripts/i18n.py check       # exit 1 when something is untranslated or stale
 
@@ -83,27 +84,34 @@ def read_pending(pending_dir: Path = PENDING_DIR) -> Pending:
     if not pending_dir.is_dir():
         return pending
     for path in sorted(pending_dir.glob("*.tsv")):
-        text = path.read_text(encoding="utf-8-sig")
-        for number, raw in enumerate(text.splitlines(), start=1):
-            where = f"{path.name}:{number}"
-            line = raw.rstrip("\r")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if "\t" not in line:
-                pending.problems.append(f"{where}: no TAB between msgid and translation")
-                continue
-            msgid, translation = (_unescape(part) for part in line.split("\t", 1))
-            if not msgid or not translation.strip():
-                pending.problems.append(f"{where}: empty msgid or translation")
-                continue
-            previous = pending.translations.get(msgid)
-            if previous is not None and previous != translation:
-                pending.problems.append(
-                    f"{where}: {msgid!r} also translated in {pending.sources[msgid]} "
-                    f"({previous!r}); using {translation!r}"
-                )
-            pending.translations[msgid] = translation
-            pending.sources[msgid] = where
+        read_pending_file(path, pending)
+    return pending
+
+
+def read_pending_file(path: Path, pending: Pending | None = None) -> Pending:
+    """The `msgid<TAB>translation` lines of one file, added to `pending` (or a new one)."""
+    pending = pending if pending is not None else Pending()
+    text = path.read_text(encoding="utf-8-sig")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        where = f"{path.name}:{number}"
+        line = raw.rstrip("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if "\t" not in line:
+            pending.problems.append(f"{where}: no TAB between msgid and translation")
+            continue
+        msgid, translation = (_unescape(part) for part in line.split("\t", 1))
+        if not msgid or not translation.strip():
+            pending.problems.append(f"{where}: empty msgid or translation")
+            continue
+        previous = pending.translations.get(msgid)
+        if previous is not None and previous != translation:
+            pending.problems.append(
+                f"{where}: {msgid!r} also translated in {pending.sources[msgid]} "
+                f"({previous!r}); using {translation!r}"
+            )
+        pending.translations[msgid] = translation
+        pending.sources[msgid] = where
     return pending
 
 
@@ -304,12 +312,13 @@ def merge(
         before = old.get(key)
         if before is not None and is_translated(before):
             _set_translation(entry, _translation_of(before))
+            entry.comment = entry.comment or before.comment  # e.g. "from Django's catalogue"
         elif before is None:
             report.added += 1
         wanted = pending.translations.get(source.msgid)
         if wanted is not None and (overwrite or not is_translated(entry)):
             if _translation_of(entry) != wanted:
-                report.from_pending += int(not is_translated(entry))
+                report.from_pending += 1
                 _set_translation(entry, wanted)
         elif wanted is not None and _translation_of(entry) != wanted:
             report.problems.append(
@@ -346,6 +355,27 @@ def merge(
 
 def load_po(path: Path = PO_PATH) -> polib.POFile | None:
     return polib.pofile(str(path), wrapwidth=100) if path.exists() else None
+
+
+def apply_translations(path: Path, po_path: Path = PO_PATH) -> tuple[int, list[str]]:
+    """Fill untranslated .po entries from one TSV file (the `missing` output, filled in).
+
+    Unlike i18n-pending, nothing new is added: lines whose msgid is not in the .po are reported.
+    """
+    pending = read_pending_file(path)
+    po = polib.pofile(str(po_path), wrapwidth=100)
+    by_msgid = {e.msgid: e for e in po if e.msgid and not e.obsolete}
+    filled, problems = 0, list(pending.problems)
+    for msgid, text in pending.translations.items():
+        entry = by_msgid.get(msgid)
+        if entry is None:
+            problems.append(f"{pending.sources[msgid]}: {msgid!r} is not in the catalogue")
+        elif not is_translated(entry):
+            _set_translation(entry, text)
+            filled += 1
+    po.save(str(po_path))
+    problems.extend(placeholder_problems(po))
+    return filled, problems
 
 
 def collect(*, overwrite: bool = False, run_extraction: bool = True) -> MergeReport:
@@ -418,11 +448,19 @@ def main(argv: list[str] | None = None) -> int:
     collect_cmd.add_argument("--no-extract", action="store_true", help="skip makemessages")
     commands.add_parser("compile", help="write the .mo with polib")
     commands.add_parser("missing", help="untranslated msgids as TSV lines")
+    apply_cmd = commands.add_parser("apply", help="fill untranslated entries from a TSV file")
+    apply_cmd.add_argument("tsv", type=Path)
     commands.add_parser("check", help="fail when untranslated, fuzzy or .mo stale")
     args = parser.parse_args(argv)
 
     if args.command == "collect":
         _print_report(collect(overwrite=args.overwrite, run_extraction=not args.no_extract))
+        return 0
+    if args.command == "apply":
+        filled, problems = apply_translations(args.tsv)
+        print(f"{filled} translations filled in from {args.tsv}")
+        for problem in problems:
+            print(f"  note: {problem}")
         return 0
     if args.command == "compile":
         count = compile_catalogue()
