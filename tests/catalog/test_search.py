@@ -290,3 +290,41 @@ def test_query_count_does_not_grow_with_page_size(world, role, django_assert_max
     with django_assert_max_num_queries(small):
         client.get("/dataset", {"per_page": 5, "q": "statistik"})
     assert small <= 15
+
+
+# --- the one-statement search agrees with the plain ORM queries ------------------------------
+
+
+@pytest.mark.parametrize("role", ["anonymous", "produsen_other", "walidata"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "a"},
+        {"sektor": "kat-kesehatan"},
+        {"tahun": "2021", "urut": "nama"},
+        {"wilayah": "51.05", "format": "xlsx"},
+    ],
+)
+def test_run_search_matches_the_orm_results_and_facets(faceted, role, params):
+    world = faceted[0]
+    user = None if role == "anonymous" else world.users[role]
+    query = search.parse_query(params)
+    expected = [d.pk for d in search.search_datasets(user, query)]
+    result = search.run_search(user, query, page_size=2)
+    assert result.total == len(expected)
+    assert [d.pk for d in result.page.object_list] == expected[:2]
+    if len(expected) > 2:
+        second = search.run_search(user, query, page=2, page_size=2)
+        assert [d.pk for d in second.page.object_list] == expected[2:4]
+    orm = search.facets(search.apply_filters(Dataset.objects.visible_to(user), query), query)
+    for name, values in result.facets.items():
+        got = {(v.value, v.count, v.selected) for v in values}
+        assert got == {(v.value, v.count, v.selected) for v in orm[name]}, name
+
+
+def test_run_search_out_of_range_page_shows_the_last_page(faceted):
+    result = search.run_search(None, search.CatalogQuery(), page=99, page_size=2)
+    assert result.page.number == 2
+    assert len(result.page.object_list) == 1
+    assert result.facets["sektor"]

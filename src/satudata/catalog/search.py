@@ -20,11 +20,13 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from satudata.catalog.models import Dataset
@@ -435,3 +437,237 @@ def facets(qs: QuerySet, query: CatalogQuery, language: str = "id") -> dict[str,
         PARAM_YEAR: year_facet(base, query),
         PARAM_FORMAT: format_facet(base, query),
     }
+
+
+# --- the one-query search used by the pages ------------------------------------------------------
+#
+# A catalogue page needs the result count, five facets and one page of ids. Asked one by one,
+# each of those scans the dataset table and evaluates the text condition again (seven scans: about
+# 200 ms over 10,000 datasets on SQLite). Instead the permission-scoped, filtered ORM queryset is
+# compiled to SQL (bound parameters, no string building of user input), materialised once as a
+# common table expression, and the count, the facets and the page are read from it in one
+# statement. The same SQL runs on SQLite (>= 3.35) and PostgreSQL (>= 12).
+
+_KIND_TOTAL, _KIND_TOPIC, _KIND_ORGANISATION = "n", "t", "o"
+_KIND_REGION, _KIND_YEAR, _KIND_FORMAT, _KIND_PAGE = "r", "y", "f", "p"
+
+
+def _page_order(sort: str) -> str:
+    if sort == SORT_RELEVANCE:
+        return "m.c_score DESC, m.c_modified DESC, m.c_id DESC"
+    if sort == SORT_NAME:
+        return "m.c_title ASC, m.c_id ASC"
+    return "m.c_modified DESC, m.c_id DESC"
+
+
+def _facet_sql(quote) -> str:
+    topic = quote(Dataset._meta.get_field("topic").related_model._meta.db_table)
+    organisation = quote(Dataset._meta.get_field("organisation").related_model._meta.db_table)
+    through = Dataset.regions.through._meta
+    link = quote(through.db_table)
+    link_dataset = quote(through.get_field("dataset").column)
+    link_region = quote(through.get_field("region").column)
+    region_model = Dataset._meta.get_field("regions").related_model._meta
+    region = quote(region_model.db_table)
+    region_pk = quote(region_model.pk.column)
+    # Only model metadata (quoted table/column names) and constants are formatted in; every value
+    # from the visitor travels as a bound parameter.
+    return f"""
+UNION ALL SELECT * FROM (
+  SELECT '{_KIND_TOPIC}', x.slug, x.name, x.name_en, COUNT(*)
+  FROM m JOIN {topic} x ON x.id = m.c_topic
+  GROUP BY x.slug, x.name, x.name_en ORDER BY COUNT(*) DESC, x.name LIMIT %s) AS ft
+UNION ALL SELECT * FROM (
+  SELECT '{_KIND_ORGANISATION}', x.slug, x.name, x.short_name, COUNT(*)
+  FROM m JOIN {organisation} x ON x.id = m.c_organisation
+  GROUP BY x.slug, x.name, x.short_name ORDER BY COUNT(*) DESC, x.name LIMIT %s) AS fo
+UNION ALL SELECT * FROM (
+  SELECT '{_KIND_REGION}', x.{region_pk}, x.name, CAST(NULL AS TEXT), COUNT(*)
+  FROM {link} l JOIN m ON m.c_id = l.{link_dataset}
+  JOIN {region} x ON x.{region_pk} = l.{link_region}
+  GROUP BY x.{region_pk}, x.name ORDER BY COUNT(*) DESC, x.{region_pk} LIMIT %s) AS fr
+UNION ALL
+  SELECT '{_KIND_YEAR}', CAST(m.c_start AS TEXT), CAST(m.c_end AS TEXT), CAST(NULL AS TEXT),
+         COUNT(*)
+  FROM m WHERE m.c_start IS NOT NULL GROUP BY m.c_start, m.c_end
+UNION ALL
+  SELECT '{_KIND_FORMAT}', m.c_formats, CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*)
+  FROM m WHERE m.c_formats <> '' GROUP BY m.c_formats"""  # noqa: S608
+
+
+def _search_sql(qs: QuerySet, query: CatalogQuery, *, limit: int, offset: int, with_facets: bool):
+    """(sql, params) of the one statement; rows are (kind, key, label, label2, number)."""
+    inner = (
+        qs.order_by()
+        .annotate(
+            c_id=F("id"),
+            c_topic=F("topic_id"),
+            c_organisation=F("organisation_id"),
+            c_start=F("temporal_start"),
+            c_end=F("temporal_end"),
+            c_formats=F("formats"),
+            c_modified=F("modified_at"),
+            c_title=Lower("title"),
+            c_score=relevance(query.terms),
+        )
+        .values(
+            "c_id",
+            "c_topic",
+            "c_organisation",
+            "c_start",
+            "c_end",
+            "c_formats",
+            "c_modified",
+            "c_title",
+            "c_score",
+        )
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    quote = connection.ops.quote_name
+    order = _page_order(query.effective_sort)
+    # The inner SQL is Django's own compilation of the scoped queryset (values are parameters).
+    sql = f"""WITH m AS MATERIALIZED ({inner_sql})
+SELECT '{_KIND_TOTAL}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM m
+UNION ALL SELECT * FROM (
+  SELECT '{_KIND_PAGE}', CAST(m.c_id AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+         ROW_NUMBER() OVER (ORDER BY {order})
+  FROM m ORDER BY {order} LIMIT %s OFFSET %s) AS fp"""  # noqa: S608
+    params = [*inner_params, limit, offset]
+    if with_facets:
+        sql += _facet_sql(quote)
+        params += [FACET_MAX_VALUES, FACET_MAX_VALUES, FACET_MAX_VALUES]
+    return sql, params
+
+
+class _CountedPage(Sequence):
+    """What Django's Paginator needs: a known count, and the one page already fetched."""
+
+    def __init__(self, total: int, offset: int, items: list) -> None:
+        self.total, self.offset, self.items = total, offset, items
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start = (index.start or 0) - self.offset
+            stop = (index.stop if index.stop is not None else self.total) - self.offset
+            return self.items[max(start, 0) : max(stop, 0)]
+        return self.items[index - self.offset]
+
+
+@dataclass
+class SearchResult:
+    page: Page
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+def _page_number(raw) -> int:
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
+
+
+def _read_facets(rows: list[tuple], query: CatalogQuery, language: str) -> dict:
+    topics, organisations, regions, years, formats = [], [], [], Counter(), Counter()
+    for kind, key, label, label2, number in rows:
+        if kind == _KIND_TOPIC:
+            name = label2 if language == "en" and label2 else label
+            topics.append(FacetValue(key, name, number, key in query.topics))
+        elif kind == _KIND_ORGANISATION:
+            organisations.append(
+                FacetValue(key, label2 or label, number, key in query.organisations)
+            )
+        elif kind == _KIND_REGION:
+            regions.append(FacetValue(key, label or key, number, key in query.regions))
+        elif kind == _KIND_YEAR:
+            start = int(key)
+            end = int(label) if label and int(label) >= start else start
+            for year in range(max(start, end - FACET_YEAR_SPAN_MAX), end + 1):
+                years[str(year)] += number
+        elif kind == _KIND_FORMAT:
+            for fmt in {part.strip().upper() for part in key.split(",") if part.strip()}:
+                formats[fmt] += number
+    selected_years = {str(year) for year in query.years}
+    year_values = [
+        FacetValue(year, year, n, year in selected_years)
+        for year, n in sorted(years.items(), reverse=True)[:FACET_MAX_VALUES]
+    ]
+    format_values = [
+        FacetValue(fmt, fmt, n, fmt in query.formats) for fmt, n in _top(formats, FACET_MAX_VALUES)
+    ]
+    for values, selected in (
+        (topics, query.topics),
+        (organisations, query.organisations),
+        (regions, query.regions),
+        (year_values, sorted(selected_years)),
+        (format_values, query.formats),
+    ):
+        _ensure_selected(values, selected, {})
+    return {
+        PARAM_TOPIC: topics,
+        PARAM_ORGANISATION: organisations,
+        PARAM_REGION: regions,
+        PARAM_YEAR: year_values,
+        PARAM_FORMAT: format_values,
+    }
+
+
+def run_search(
+    user,
+    query: CatalogQuery,
+    *,
+    page: int | str | None = 1,
+    page_size: int = 20,
+    base: QuerySet | None = None,
+    with_facets: bool = True,
+    language: str = "id",
+) -> SearchResult:
+    """One catalogue page: the visible, matching datasets of `page`, the count and the facets.
+
+    A fixed number of queries whatever the page size: the search statement, the page's rows and
+    their tags.
+    """
+    scoped = apply_filters(
+        (base if base is not None else Dataset.objects.all()).visible_to(user), query
+    )
+    number = _page_number(page)
+    rows = _run_search_sql(scoped, query, number, page_size, with_facets)
+    total = next(row[4] for row in rows if row[0] == _KIND_TOTAL)
+    last = max(1, -(-total // page_size))
+    if number > last:  # out of range: show the last page, as Paginator.get_page does
+        number = last
+        rows = _run_search_sql(scoped, query, number, page_size, with_facets=False) + [
+            row for row in rows if row[0] not in (_KIND_PAGE, _KIND_TOTAL)
+        ]
+    ranked = sorted((row[4], int(row[1])) for row in rows if row[0] == _KIND_PAGE)
+    ids = [pk for _rank, pk in ranked]
+    # The ids came from the scoped statement; fetching them through the same layer again keeps
+    # this safe even if the statement above is ever changed carelessly.
+    found = {d.pk: d for d in for_listing(Dataset.objects.visible_to(user).filter(pk__in=ids))}
+    items = [found[pk] for pk in ids if pk in found]
+    offset = (number - 1) * page_size
+    paginator = Paginator(_CountedPage(total, offset, items), page_size)
+    facets = _read_facets(rows, query, language) if with_facets else {}
+    return SearchResult(page=paginator.page(number), facets=facets)
+
+
+def _run_search_sql(
+    scoped: QuerySet, query: CatalogQuery, number: int, page_size: int, with_facets: bool
+) -> list[tuple]:
+    sql, params = _search_sql(
+        scoped,
+        query,
+        limit=page_size,
+        offset=(number - 1) * page_size,
+        with_facets=with_facets,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())

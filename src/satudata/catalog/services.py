@@ -487,7 +487,9 @@ def update_dataset(actor, dataset: Dataset, **metadata: Any) -> Dataset:
     with transaction.atomic():
         current = (
             Dataset.objects.editable_by(who)
-            .select_for_update()
+            # Lock only the dataset row: PostgreSQL cannot lock the nullable side of the
+            # outer join to the topic.
+            .select_for_update(of=("self",))
             .select_related("organisation", "topic")
             .filter(pk=dataset.pk)
             .first()

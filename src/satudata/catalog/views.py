@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -83,11 +83,6 @@ def _facet_context(request: HttpRequest, facet_values: dict) -> list[dict]:
     return blocks
 
 
-def _paginate(request: HttpRequest, qs) -> Page:
-    paginator = Paginator(search.for_listing(qs), _page_size(request))
-    return paginator.get_page(request.GET.get(search.PARAM_PAGE))
-
-
 def _page_links(request: HttpRequest, page: Page) -> dict[str, Any]:
     def url(number: int) -> str:
         return _url_with(request.GET, **{search.PARAM_PAGE: str(number)})
@@ -126,33 +121,35 @@ def _sort_links(request: HttpRequest, query: search.CatalogQuery) -> list[dict]:
 
 def _search_context(request: HttpRequest, base=None, *, with_facets: bool = True) -> dict:
     query = search.parse_query(request.GET)
-    results = search.search_datasets(request.user, query, base=base)
-    page = _paginate(request, results)
-    context = {
+    result = search.run_search(
+        request.user,
+        query,
+        page=request.GET.get(search.PARAM_PAGE),
+        page_size=_page_size(request),
+        base=base,
+        with_facets=with_facets,
+        language=_language(),
+    )
+    page = result.page
+    facets = _facet_context(request, result.facets) if with_facets else []
+    return {
         "query": query,
         "page": page,
         "datasets": page.object_list,
-        "result_count": page.paginator.count,
+        "result_count": result.total,
         "pages": _page_links(request, page),
         "sort_links": _sort_links(request, query),
-        "facets": [],
-        "clear_url": _url_with(QueryDict(), **{search.PARAM_QUERY: query.q or None}),
-    }
-    context["keep_params"] = [
-        (name, request.GET.getlist(name))
-        for name in (*search.FACET_PARAMS, search.PARAM_SORT)
-        if request.GET.getlist(name)
-    ]
-    if with_facets:
-        facet_qs = search.apply_filters(
-            (base if base is not None else Dataset.objects.all()).visible_to(request.user), query
-        )
-        facets = _facet_context(request, search.facets(facet_qs, query, _language()))
-        context["facets"] = facets
-        context["active_filters"] = [
+        "facets": facets,
+        "active_filters": [
             value for facet in facets for value in facet["values"] if value.selected
-        ]
-    return context
+        ],
+        "clear_url": _url_with(QueryDict(), **{search.PARAM_QUERY: query.q or None}),
+        "keep_params": [
+            (name, request.GET.getlist(name))
+            for name in (*search.FACET_PARAMS, search.PARAM_SORT)
+            if request.GET.getlist(name)
+        ],
+    }
 
 
 # --- public pages ---------------------------------------------------------------------------------
