@@ -292,3 +292,10 @@ def test_forbidden_page_is_friendly(client, rf):
     body = response.content.decode()
     assert response.status_code == 403
     assert "Akses ditolak" in body and "/akun/masuk/?next=" in body
+
+
+def test_every_page_gives_htmx_the_csrf_token(client):
+    response = client.get(LOGIN)
+    token = response.cookies["csrftoken"].value
+    assert token
+    assert "hx-headers='{\"X-CSRFToken\": \"" in response.content.decode()
