@@ -16,13 +16,21 @@ class SizeLimitUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.limit = upload_limit_bytes()
         self.received = 0
+        self.declared_too_large = False
 
     def _refuse(self) -> None:
         self.request.satudata_upload_too_large = True
         raise StopUpload(connection_reset=False)
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length and content_length > self.limit + MULTIPART_OVERHEAD_BYTES:
+        # Django only accepts StopUpload from the per-file hooks, so decide here, refuse there.
+        self.declared_too_large = bool(
+            content_length and content_length > self.limit + MULTIPART_OVERHEAD_BYTES
+        )
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        if self.declared_too_large:
             self._refuse()
 
     def receive_data_chunk(self, raw_data, start):

@@ -104,7 +104,7 @@ def _binary_kind(head: bytes, path: Path) -> str | None:
 
 
 def _not_text(filename: str, kind: str):
-    if "Excel" in kind or "XLS" in kind:
+    if kind in {_("an Excel workbook (XLSX)"), _("an old Excel or Word file (XLS/DOC)")}:
         hint = _(
             'Open it in Excel, choose File → Save As → "CSV UTF-8 (Comma delimited)" and upload'
             " the CSV file."
