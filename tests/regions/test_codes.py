@@ -18,12 +18,6 @@ from satudata.regions.codes import (
 from satudata.regions.models import Region
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -122,6 +116,13 @@ def test_non_text_is_refused(value):
         normalise_region_code(value)
     assert caught.value.details["reason"] == "not-text"
     assert "51.10 would become 51.1" in caught.value.message
+
+
+def test_messages_are_in_indonesian_by_default():
+    with translation.override("id"), pytest.raises(ValidationFailed) as caught:
+        normalise_region_code("51.1")
+    assert caught.value.message.startswith("'51.1' bukan kode wilayah yang sah")
+    assert "harus terdiri atas tepat 2 digit" in caught.value.message
 
 
 def test_code_helpers():

@@ -152,3 +152,14 @@ def test_only_administrators_may_load(klungkung):
         "admin_wilayah", password="Rahasia-Panjang-123", is_superuser=True
     )
     assert loader.load_regions(actor=admin, within="51.05") == 65
+
+
+def test_packaged_files_match_their_attribution():
+    """Every data file ships inside the package and ATTRIBUTION.md names it with its sha256."""
+    attribution = (loader.DATA_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    files = [loader.REGIONS_FILE, loader.BPS_BRIDGE_FILE, *loader.BOUNDARY_FILES]
+    for path in files:
+        assert path.is_relative_to(Path(loader.__file__).parent), path
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert f"{digest}  {path.name}" in attribution, f"{path.name}: checksum not listed"
+    assert "MIT" in attribution and "b7ad440a1322e7be3189a16a8cac35f7d4c3d7f7" in attribution

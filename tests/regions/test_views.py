@@ -8,7 +8,6 @@ from html import unescape
 
 import pytest
 from django.test import override_settings
-from django.utils import translation
 
 from satudata.catalog import services as catalog_services
 from satudata.core.permissions import SYSTEM
@@ -28,12 +27,6 @@ NUSA_PENIDA_DESA = [
     "Batununggul", "Kutampi", "Ped", "Kampung Toyapakeh", "Lembongan", "Jungutbatu",
     "Pejukutan", "Kutampi Kaler", "Bunga Mekar",
 ]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def get(client, url: str, **headers):
@@ -311,3 +304,10 @@ class TestAdmin:
         before = Region.objects.get(code="51.05.01").name
         client.post("/admin/regions/region/51.05.01/change/", {"name": "Diubah"})
         assert Region.objects.get(code="51.05.01").name == before
+
+
+def test_page_is_in_indonesian_by_default(client, klungkung):
+    html = client.get("/wilayah/51.05", headers={"accept-language": "id"}).content.decode()
+    assert '<html lang="id">' in html
+    assert "Wilayah di bawahnya" in html and "Peta Kabupaten Klungkung" in html
+    assert "Sub-regions" not in html
