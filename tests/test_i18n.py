@@ -192,3 +192,21 @@ def test_language_switch_form_is_in_the_header(client):
     assert 'action="/i18n/setlang/"' in body
     assert 'name="language" value="id"' in body and 'name="language" value="en"' in body
     assert 'aria-pressed="true"' in body
+
+
+@pytest.mark.django_db
+def test_browser_language_alone_does_not_switch_to_english(client):
+    # A phone set to English still gets the Indonesian portal until English is chosen.
+    response = client.get("/akun/masuk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="id">' in response.content.decode()
+    assert response["Content-Language"] == "id"
+    client.cookies["django_language"] = "en"
+    response = client.get("/akun/masuk/", HTTP_ACCEPT_LANGUAGE="id")
+    assert '<html lang="en">' in response.content.decode()
+    assert response["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_unsupported_language_cookie_falls_back_to_indonesian(client):
+    client.cookies["django_language"] = "fr"
+    assert '<html lang="id">' in client.get("/akun/masuk/").content.decode()
