@@ -309,3 +309,17 @@ def test_publish_button_only_for_walidata(client_for, dataset):
     version.refresh_from_db()
     assert version.status == "terbit"
     assert Version.objects.visible_to(None).filter(pk=version.pk).exists()
+
+
+def test_long_cells_are_shortened_on_screen_only(client_for, world):
+    dataset = create_dataset(SYSTEM, organisation=world.owner, title="Panjang", **COMPLETE_METADATA)
+    long_text = "x" * 5000
+    version = ingest_upload(
+        SYSTEM, dataset, filename="p.csv", data=f"kode,teks\n0101,{long_text}\n".encode()
+    ).version
+    publish_version(SYSTEM, version)
+    anonymous = client_for("anonymous")
+    html = anonymous.get(reverse("catalog:dataset_detail", args=[dataset.slug])).content.decode()
+    assert "x" * 200 + "…" in html and "x" * 201 not in html
+    rows = list(csv.reader(io.StringIO(body(download(anonymous, dataset, "csv")).decode())))
+    assert rows[1][1] == long_text

@@ -22,6 +22,8 @@ from satudata.warehouse import engine
 from satudata.warehouse.models import Version
 
 PAGE_SIZE_MAX = 100
+# Longer text cells are shortened in the on-screen table (not in downloads).
+PREVIEW_CELL_MAX_CHARS = 200
 NUMERIC_TYPES = frozenset({"integer", "number", "year"})
 TYPE_LABELS = {
     "string": _("text"),
@@ -74,10 +76,12 @@ class PreviewPage:
 
     @property
     def table_rows(self) -> list[list[dict[str, Any]]]:
+        """Cells ready for display: long text (e.g. GeoJSON geometry) is shortened on screen;
+        the downloads always carry the full value."""
         numeric = [column.get("type") in NUMERIC_TYPES for column in self.columns]
         return [
             [
-                {"value": value, "null": value is None, "numeric": is_number}
+                _display_cell(value, is_number)
                 for value, is_number in zip(row, numeric, strict=False)
             ]
             for row in self.rows
@@ -98,6 +102,19 @@ class PreviewPage:
     @property
     def last_row(self) -> int:
         return min(self.total, self.page * self.page_size)
+
+
+def _display_cell(value: Any, numeric: bool) -> dict[str, Any]:
+    truncated = isinstance(value, str) and len(value) > PREVIEW_CELL_MAX_CHARS
+    if truncated:
+        value = value[:PREVIEW_CELL_MAX_CHARS] + "…"
+    return {
+        "value": value,
+        "null": value is None,
+        "numeric": numeric,
+        "boolean": isinstance(value, bool),
+        "truncated": truncated,
+    }
 
 
 def schema_fields(version: Version) -> list[dict[str, Any]]:
