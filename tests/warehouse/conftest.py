@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -38,7 +39,9 @@ def dataset(world):
 @pytest.fixture
 def client_for(world):
     def _client(role: str) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        # English as chosen with the language switch (the cookie /i18n/setlang/ sets).
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         if role != "anonymous":
             client.force_login(world.users[role])
         return client

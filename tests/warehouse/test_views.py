@@ -105,11 +105,12 @@ def test_upload_errors_are_shown_in_the_form(client_for, dataset):
 def test_upload_errors_in_indonesian(world, dataset):
     from django.test import Client
 
-    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client = Client()  # no language chosen: Indonesian, the default
     client.force_login(world.users["produsen_own"])
-    response = post_file(client, dataset, b"")
+    response = post_file(client, dataset, PNG_BYTES)
     assert response.status_code == 400
-    assert 'lang="id"' in response.content.decode()
+    html = response.content.decode()
+    assert 'lang="id"' in html and "bukan berkas teks CSV" in html
 
 
 def test_oversize_upload_is_refused_before_ingest(client_for, dataset, settings):
