@@ -125,3 +125,28 @@ def test_organisation_deleted_in_the_admin_is_audited(admin_client):
     assert not Organisation.objects.filter(slug="lama").exists()
     assert AuditEvent.objects.filter(action="organisation.delete", object_id=str(org.pk)).exists()
     assert verify_chain().ok
+
+
+def test_admin_login_goes_through_the_throttled_portal_login(client):
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/akun/masuk/?next=")
+    assert "admin/accounts/user" in response["Location"]
+    # The admin form cannot be used to dodge the lockout either.
+    response = client.post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 302 and response["Location"].startswith("/akun/masuk/")
+
+
+def test_logged_in_non_staff_gets_403_at_admin_login_not_a_loop(client, org):
+    user = services.create_user(SYSTEM, username="made", password=DEFAULT_PASSWORD)
+    client.force_login(user)
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_superuser_logs_into_the_admin_through_the_portal(client):
+    services.create_user(SYSTEM, username="root", password=DEFAULT_PASSWORD, is_superuser=True)
+    response = client.post(
+        "/akun/masuk/", {"username": "root", "password": DEFAULT_PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -298,4 +298,4 @@ def test_every_page_gives_htmx_the_csrf_token(client):
     response = client.get(LOGIN)
     token = response.cookies["csrftoken"].value
     assert token
-    assert "hx-headers='{\"X-CSRFToken\": \"" in response.content.decode()
+    assert 'hx-headers=\'{"X-CSRFToken": "' in response.content.decode()

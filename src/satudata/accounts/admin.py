@@ -14,7 +14,11 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from satudata.accounts.models import LoginFailure, Membership, Organisation, User
+from satudata.accounts.views import admin_login
 from satudata.core import audit
+
+# One log-in for the whole site: the admin's own form would bypass throttling and audit.
+admin.site.login = admin_login
 
 
 def _form_changes(form) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -58,6 +60,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, _("Your password has been changed."))
         return redirect(self.get_success_url())
+
+
+def admin_login(request, extra_context=None):
+    """The Django admin's log-in page, replaced by the portal's throttled and audited one.
+
+    Otherwise /admin/login/ would be a second door that ignores the lockout.
+    """
+    if request.user.is_authenticated:
+        # Logged in but not staff: sending them to log in again would loop.
+        raise PermissionDenied
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(next_url, login_url=reverse("accounts:login"))
 
 
 @never_cache
