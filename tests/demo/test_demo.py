@@ -37,7 +37,7 @@ ROLES = {
     "verifikator_kecamatan",
     "pimpinan",
 }
-LOGIN_LINE = re.compile(r"^\s{2}(?P<role>[a-z_]+)\s+(?P<username>\S+)\s+(?P<password>\S+)\s{2}\S")
+LOGIN_LINE = re.compile(r"^ {2}(?P<role>[a-z_]+) +(?P<username>\S+) +(?P<password>\S+) {2,}\S")
 
 
 @dataclass
@@ -86,7 +86,9 @@ def test_prints_the_address_and_one_login_per_role(demo):
 
 @pytest.mark.django_db
 def test_every_printed_login_works_with_the_test_client(demo, client):
-    for login in printed_logins(demo.output):
+    logins = printed_logins(demo.output)
+    assert len(logins) == len(content.USERS)
+    for login in logins:
         assert client.login(username=login["username"], password=login["password"]), login
         profile = client.get(reverse("accounts:profile"))
         assert profile.status_code == 200, login

@@ -758,12 +758,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         data_file=BOUNDARIES,
         metadata={
             "description": (
-                "Poligon batas 59 desa dan kelurahan di Kabupaten Klungkung, satu baris per "
-                "desa/kelurahan dengan kode Kemendagri, nama, kecamatan, titik tengah dan "
-                "geometri GeoJSON.\n\n"
+                "Poligon batas 59 desa dan kelurahan di Kabupaten Klungkung (GeoJSON), satu "
+                "baris per desa/kelurahan dengan kode Kemendagri (`kode`), nama, tingkat "
+                "(`level`), kode kecamatan induk (`parent_kode`), titik tengah (`lat`, `lng`) "
+                "dan geometri.\n\n"
                 "Sumber: repositori cahyadsn/wilayah_boundaries (lisensi MIT) yang menyebut "
                 "poligonnya berasal dari Badan Informasi Geospasial; koordinat ditukar dari "
-                "[lat, lng] ke urutan GeoJSON [lng, lat].\n\n"
+                "[lat, lng] ke urutan GeoJSON [lng, lat]. Berkas yang diunggah sama persis "
+                "dengan data batas yang dipaket bersama modul wilayah.\n\n"
                 "Catatan: poligon sudah disederhanakan dan kasar — jangan dipakai untuk "
                 "penetapan batas. Sistem koordinat tidak disebut pada sumber dan dianggap "
                 "WGS84 (EPSG:4326). Dua multipoligon diperbaiki (make_valid, perubahan luas "
@@ -778,7 +780,7 @@ DATASETS: tuple[DemoDataset, ...] = (
             "collection_method": "cara_lain",
             "collection_method_detail": "Digitasi batas oleh BIG, disederhanakan oleh "
             "penyusun repositori; tidak ada penyederhanaan tambahan.",
-            "reference_codes": "kode_desa: kode wilayah Kemendagri (PP.KK.CC.DDDD, Kepmendagri "
+            "reference_codes": "kode: kode wilayah Kemendagri (PP.KK.CC.DDDD, Kepmendagri "
             "300.2.2-2430/2025); geometri: GeoJSON RFC 7946, WGS84",
             "release_date": DEMO_RELEASE_DATE,
             "unit": "derajat (bujur, lintang)",

@@ -11,10 +11,7 @@ boundaries dataset refer to them.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +20,7 @@ from satudata.demo import content
 from satudata.demo.content import BOUNDARIES, DemoDataset
 
 ProgressCallback = Callable[[int, int], None]
+BOUNDARIES_FILE = "klungkung_desa.geojson"
 
 
 @dataclass(frozen=True)
@@ -46,53 +44,9 @@ def data_file_bytes(name: str) -> bytes:
     return resources.files("satudata.demo").joinpath("data", name).read_bytes()
 
 
-def boundaries_csv(regency_code: str = content.REGENCY) -> bytes:
-    """The desa/kelurahan boundaries of the regency as CSV, one row per desa, from the regions.
-
-    The regions loader put the packaged boundaries on the Region rows; the CSV is built from them
-    with sorted keys and fixed formatting so that the same boundaries always give the same bytes.
-    """
-    from satudata.regions.models import Region
-
-    kecamatan_names = dict(
-        Region.objects.filter(code__startswith=f"{regency_code}.", depth=3).values_list(
-            "code", "name"
-        )
-    )
-    rows = (
-        Region.objects.filter(code__startswith=f"{regency_code}.", depth=4)
-        .exclude(boundary=None)
-        .order_by("code")
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            "kode_desa",
-            "nama_desa",
-            "jenis",
-            "kode_kecamatan",
-            "nama_kecamatan",
-            "lintang",
-            "bujur",
-            "geometri_geojson",
-        ]
-    )
-    for region in rows:
-        parent = region.code.rsplit(".", 1)[0]
-        writer.writerow(
-            [
-                region.code,
-                region.name,
-                region.level,
-                parent,
-                kecamatan_names.get(parent, ""),
-                "" if region.latitude is None else f"{region.latitude:.6f}",
-                "" if region.longitude is None else f"{region.longitude:.6f}",
-                json.dumps(region.boundary, sort_keys=True, separators=(",", ":")),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8")
+def boundaries_geojson() -> bytes:
+    """The desa/kelurahan boundaries packaged with the regions app, byte for byte."""
+    return resources.files("satudata.regions").joinpath("data", BOUNDARIES_FILE).read_bytes()
 
 
 def _ensure_organisations() -> dict[str, object]:
@@ -161,7 +115,7 @@ def _upload_and_publish(dataset, spec: DemoDataset) -> tuple[bool, bool]:
     from satudata.warehouse.services import ingest_upload, publish_version
 
     if spec.data_file == BOUNDARIES:
-        filename, data = "batas_desa_kelurahan_klungkung.csv", boundaries_csv()
+        filename, data = BOUNDARIES_FILE, boundaries_geojson()
     else:
         filename, data = spec.data_file, data_file_bytes(spec.data_file)
     result = ingest_upload(
