@@ -24,6 +24,8 @@ from satudata.warehouse.models import Version
 PAGE_SIZE_MAX = 100
 # Longer text cells are shortened in the on-screen table (not in downloads).
 PREVIEW_CELL_MAX_CHARS = 200
+# Text up to this length stays on one line in the table; longer text wraps in a bounded column.
+PREVIEW_SHORT_CELL_CHARS = 40
 NUMERIC_TYPES = frozenset({"integer", "number", "year"})
 TYPE_LABELS = {
     "string": _("text"),
@@ -114,6 +116,7 @@ def _display_cell(value: Any, numeric: bool) -> dict[str, Any]:
         "numeric": numeric,
         "boolean": isinstance(value, bool),
         "truncated": truncated,
+        "long": isinstance(value, str) and len(value) > PREVIEW_SHORT_CELL_CHARS,
     }
 
 
