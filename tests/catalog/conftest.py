@@ -8,6 +8,7 @@ directly, so these tests do not depend on the warehouse's upload path.
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -48,7 +49,9 @@ def _english():
 
 
 def english_client(user=None) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    """A client that chose English with the language switch (the cookie /i18n/setlang/ sets)."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     if user is not None:
         client.force_login(user)
     return client

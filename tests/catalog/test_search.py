@@ -44,8 +44,16 @@ def test_query_terms_are_bounded():
 # --- matching -------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["index", "like"])
+def engine(request, monkeypatch):
+    """Run a test with the SQLite full-text index (when present) and with plain LIKE."""
+    if request.param == "like":
+        monkeypatch.setattr(search, "use_fts", lambda: False)
+    return request.param
+
+
 @pytest.fixture
-def library(world, make):
+def library(world, make, engine):
     make("Data Kependudukan Kabupaten", description="Penduduk per desa", tags=["demografi"])
     make("Jumlah Pura dan Tempat Ibadah", description="Daftar pura di Klungkung")
     make("Produksi Perikanan Laut", description="Tangkapan nelayan")
@@ -84,7 +92,7 @@ def test_all_terms_must_match(library):
     assert found(None, "pura nelayan") == []
 
 
-def test_column_names_of_the_published_version_are_searched(world, make):
+def test_column_names_of_the_published_version_are_searched(world, make, engine):
     from satudata.warehouse.models import Version
 
     dataset = make("Tabel Tanpa Petunjuk")
@@ -101,7 +109,7 @@ def test_column_names_of_the_published_version_are_searched(world, make):
     assert found(None, "balita gizi") == ["Tabel Tanpa Petunjuk"]
 
 
-def test_title_hits_rank_above_description_hits(world, make):
+def test_title_hits_rank_above_description_hits(world, make, engine):
     make("Daftar Sekolah Dasar", description="Tidak ada kata kunci")
     make("Rekap Tahunan", description="Berisi data posyandu per desa")
     make("Posyandu Aktif", description="Jumlah posyandu")
@@ -156,7 +164,7 @@ def test_search_shows_only_what_the_role_may_see(hidden, role, expected):
 
 
 @pytest.fixture
-def faceted(world, make):
+def faceted(world, make, engine):
     from satudata.regions.models import Region
 
     Region.objects.get_or_create(
@@ -328,3 +336,33 @@ def test_run_search_out_of_range_page_shows_the_last_page(faceted):
     assert result.page.number == 2
     assert len(result.page.object_list) == 1
     assert result.facets["sektor"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite only")
+def test_fts_index_follows_every_write_and_is_rebuilt_when_triggers_vanish(world, make):
+    from satudata.catalog import fts
+
+    dataset = make("Kapal Nelayan")
+    fts.forget()
+    assert fts.is_available()
+    assert found(None, "kapal") == ["Kapal Nelayan"]
+    # A bulk update() bypasses the model but not the triggers.
+    Dataset.objects.filter(pk=dataset.pk).update(
+        search_title=search.index_text(["Perahu"]), search_text=search.index_text(["Perahu"])
+    )
+    assert found(None, "kapal") == []
+    assert found(None, "perahu") == ["Kapal Nelayan"]
+    # Django rebuilds a SQLite table to alter it, which drops its triggers: the search notices
+    # and falls back to LIKE, and ensure_index() (run after every migrate) repairs the index.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER catalog_dataset_fts_au")
+    fts.forget()
+    assert not fts.is_available()
+    Dataset.objects.filter(pk=dataset.pk).update(search_text=search.index_text(["Sampan"]))
+    assert found(None, "sampan") == ["Kapal Nelayan"]
+    assert fts.ensure_index()
+    assert fts.is_available()
+    assert found(None, "sampan") == ["Kapal Nelayan"]
+    assert found(None, "perahu") == ["Kapal Nelayan"]  # still in the title
+    Dataset.objects.filter(pk=dataset.pk).delete()
+    assert found(None, "sampan") == []

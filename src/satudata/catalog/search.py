@@ -27,8 +27,10 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
+from satudata.catalog import fts
 from satudata.catalog.models import Dataset
 
 # Guard-rails: a query is cut to this many terms, each to this many characters.
@@ -42,7 +44,6 @@ FACET_YEAR_SPAN_MAX = 60
 SEARCH_TEXT_MAX_CHARS = 20_000
 
 TITLE_WEIGHT = 10
-PHRASE_BONUS = 5
 OTHER_WEIGHT = 1
 
 SORT_RELEVANCE = "relevansi"
@@ -110,7 +111,7 @@ def query_terms(q: str | None) -> list[str]:
 
 
 def _term_condition(column: str, term: str) -> Q:
-    """`term` starts a word in `column`, or its stem is a whole stem there."""
+    """`term` starts a word in `column`, or its stem is a whole stem there (LIKE form)."""
     condition = Q(**{f"{column}__contains": f" {term}"})
     term_stem = stem(term)
     if term_stem != term:
@@ -118,12 +119,44 @@ def _term_condition(column: str, term: str) -> Q:
     return condition
 
 
+def _fts_alternatives(term: str) -> list[str]:
+    """The same condition as `_term_condition` in FTS5 syntax (terms are [a-z0-9]+ only)."""
+    alternatives = [f'"{term}"*']
+    term_stem = stem(term)
+    if term_stem != term:
+        alternatives.append(f'"{term_stem}"')
+    return alternatives
+
+
+_FTS_IDS_SQL = "SELECT rowid FROM catalog_dataset_fts WHERE catalog_dataset_fts MATCH %s"
+
+
+def _fts_ids(expression: str) -> RawSQL:
+    # Constant SQL; the match expression is a bound parameter.
+    return RawSQL(_FTS_IDS_SQL, [expression])  # noqa: S611
+
+
+def use_fts() -> bool:
+    """SQLite with the FTS5 index in place (see catalog/fts.py); otherwise LIKE conditions."""
+    return fts.is_available()
+
+
 def text_filter(terms: list[str]) -> Q:
     """Every term must match the dataset's index text."""
+    if use_fts():
+        expression = fts.match_expression([_fts_alternatives(term) for term in terms])
+        return Q(id__in=_fts_ids(expression))
     condition = Q()
     for term in terms:
         condition &= _term_condition("search_text", term)
     return condition
+
+
+def _title_condition(term: str) -> Q:
+    if use_fts():
+        expression = fts.match_expression([_fts_alternatives(term)], column=fts.TITLE_COLUMN)
+        return Q(id__in=_fts_ids(expression))
+    return _term_condition("search_title", term)
 
 
 def relevance(terms: list[str]) -> Case | Value:
@@ -133,17 +166,11 @@ def relevance(terms: list[str]) -> Case | Value:
     score = None
     for term in terms:
         part = Case(
-            When(_term_condition("search_title", term), then=Value(TITLE_WEIGHT)),
+            When(_title_condition(term), then=Value(TITLE_WEIGHT)),
             default=Value(OTHER_WEIGHT),
             output_field=IntegerField(),
         )
         score = part if score is None else score + part
-    if len(terms) > 1:
-        score = score + Case(
-            When(search_title__contains=f" {' '.join(terms)}", then=Value(PHRASE_BONUS)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
     return score
 
 
