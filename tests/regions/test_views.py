@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from satudata.catalog import services as catalog_services
@@ -29,8 +30,10 @@ NUSA_PENIDA_DESA = [
 ]  # fmt: skip
 
 
-def get(client, url: str, **headers):
-    return client.get(url, headers={"accept-language": "en", **headers})
+def get(client, url: str):
+    """GET in English (the language switch's cookie); Indonesian is checked separately."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.get(url)
 
 
 def text_of(response) -> str:
@@ -105,7 +108,10 @@ class TestRegencyPage:
         assert [f["properties"]["role"] for f in features] == ["region"] + ["child"] * 4
         assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
         marks = [layer["mark"]["type"] for layer in spec["layer"]]
-        assert marks.count("geoshape") == 2 and "text" in marks  # 4 children: labelled
+        assert marks == ["geoshape", "geoshape"]  # children filled, then the region outlined
+        colour = spec["layer"][0]["encoding"]["color"]
+        assert colour["scale"]["domain"] == list(KECAMATAN.values())  # legend in code order
+        assert colour["legend"]["orient"] == "bottom"
         assert spec["width"] == spec["height"] == "container"  # fills the phone or desktop box
         assert "Nusa Penida, Banjarangkan, Klungkung, Dawan" in spec["description"]
 
@@ -139,7 +145,7 @@ class TestKecamatanAndDesaPages:
         assert rows[0] == ["51.05.01.2001", "Sakti", "Village (desa)", "0"]
         spec = map_spec(response)
         assert len(spec["data"]["values"]) == 17
-        assert "text" not in [layer["mark"]["type"] for layer in spec["layer"]]  # 16: no labels
+        assert spec["layer"][0]["encoding"]["color"]["legend"] is None  # 16: the table is the key
 
     def test_desa_page(self, client, klungkung):
         response = get(client, "/wilayah/51.05.01.2001")
@@ -307,7 +313,7 @@ class TestAdmin:
 
 
 def test_page_is_in_indonesian_by_default(client, klungkung):
-    html = client.get("/wilayah/51.05", headers={"accept-language": "id"}).content.decode()
+    html = client.get("/wilayah/51.05", headers={"accept-language": "en"}).content.decode()
     assert '<html lang="id">' in html
     assert "Wilayah di bawahnya" in html and "Peta Kabupaten Klungkung" in html
     assert "Sub-regions" not in html

@@ -18,9 +18,11 @@ VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # Coordinates in the page's spec are rounded to 5 decimals (about 1 m): the shapes look the same
 # and the inline spec is roughly three times smaller. The .geojson download keeps full precision.
 MAP_COORDINATE_DECIMALS = 5
-# Children get a name label on the map only when they are few enough not to overlap on a phone.
-MAP_LABELS_MAX_CHILDREN = 8
-# Colours from the site palette (satudata.css); text on the pastel fills stays above 4.5:1.
+# Up to this many children the map has a colour legend naming them. Names drawn on the shapes
+# overlap on a 360 px phone (Klungkung's three mainland kecamatan are a few pixels wide), and
+# with more children the table under the map is the better key.
+MAP_LEGEND_MAX_CHILDREN = 9
+# Colours from the site palette (satudata.css).
 OUTLINE_COLOUR = "#0b5471"
 LABEL_COLOUR = "#1f2933"
 # Pastel fills while there are few children (pastel1 has 9 colours, so neighbours differ);
@@ -99,10 +101,10 @@ def map_spec(region: Region, children: Sequence[Region]) -> dict | None:
         region_feature(child, role=ROLE_CHILD, decimals=MAP_COORDINATE_DECIMALS) for child in drawn
     ]
     scheme = FILL_SCHEME if len(drawn) <= FILL_SCHEME_MAX_CHILDREN else FILL_SCHEME_MANY
-    layers = [_children_layer(scheme)] if drawn else []
+    legend = len(drawn) <= MAP_LEGEND_MAX_CHILDREN
+    names = list(dict.fromkeys(child.name for child in drawn))  # code order, like the table
+    layers = [_children_layer(scheme, names, legend=legend)] if drawn else []
     layers.append(_region_layer(filled=not drawn))
-    if drawn and len(drawn) <= MAP_LABELS_MAX_CHILDREN:
-        layers.append(_labels_layer())
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "description": map_description(region, children),
@@ -129,7 +131,7 @@ def _tooltip() -> list[dict]:
     ]
 
 
-def _children_layer(scheme: str) -> dict:
+def _children_layer(scheme: str, names: list[str], *, legend: bool) -> dict:
     return {
         "transform": [_filter(ROLE_CHILD)],
         "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 1},
@@ -137,8 +139,8 @@ def _children_layer(scheme: str) -> dict:
             "color": {
                 "field": "properties.nama",
                 "type": "nominal",
-                "legend": None,
-                "scale": {"scheme": scheme},
+                "legend": _legend() if legend else None,
+                "scale": {"scheme": scheme, "domain": names},
             },
             "tooltip": _tooltip(),
         },
@@ -158,18 +160,16 @@ def _region_layer(*, filled: bool) -> dict:
     }
 
 
-def _labels_layer() -> dict:
+def _legend() -> dict:
     return {
-        "transform": [_filter(ROLE_CHILD), {"filter": "isValid(datum.properties.lat)"}],
-        "mark": {
-            "type": "text",
-            "fontSize": 12,
-            "fontWeight": "bold",
-            "color": LABEL_COLOUR,
-        },
-        "encoding": {
-            "longitude": {"field": "properties.lng", "type": "quantitative"},
-            "latitude": {"field": "properties.lat", "type": "quantitative"},
-            "text": {"field": "properties.nama", "type": "nominal"},
-        },
+        "title": None,
+        "orient": "bottom",
+        "direction": "horizontal",
+        "columns": 2,
+        "labelFontSize": 13,
+        "labelColor": LABEL_COLOUR,
+        "labelLimit": 160,
+        "symbolType": "square",
+        "symbolSize": 160,
+        "symbolStrokeColor": OUTLINE_COLOUR,
     }
