@@ -103,6 +103,20 @@ def test_docs_cli_md_is_generated_from_the_current_help():
     )
 
 
+def test_take_home_option_pulls_home_out_of_a_manage_command_line():
+    from satudata.cli import take_home_option
+
+    assert take_home_option(["migrate", "--home", "/srv/sd", "-v", "0"], None) == (
+        "/srv/sd",
+        ["migrate", "-v", "0"],
+    )
+    assert take_home_option(["shell", "--home=/x"], "/y") == ("/x", ["shell"])
+    assert take_home_option(["shell", "--", "--home", "/x"], None) == (
+        None,
+        ["shell", "--", "--home", "/x"],
+    )
+
+
 # --- check ----------------------------------------------------------------------------------------
 
 
@@ -133,7 +147,8 @@ def test_check_on_a_fresh_home_reports_missing_migrations_then_passes(tmp_path):
     assert "FAIL  migrations" in first.stdout
     assert "satudata manage migrate" in first.stdout
 
-    migrated = run_cli("manage", "migrate", "--verbosity", "0", home=home)
+    # --home after the Django command is taken by satudata, not passed to Django.
+    migrated = run_cli("manage", "migrate", "--verbosity", "0", f"--home={home}", home=tmp_path)
     assert migrated.returncode == 0, migrated.stderr
 
     second = run_cli("check", home=home)

@@ -213,6 +213,30 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def take_home_option(arguments: list[str], home: str | None) -> tuple[str | None, list[str]]:
+    """Pull `--home DIR` / `--home=DIR` out of a `manage` command line (Django has no such option).
+
+    So that `satudata manage migrate --home DIR` works like `satudata manage --home DIR migrate`.
+    """
+    rest: list[str] = []
+    position = 0
+    while position < len(arguments):
+        argument = arguments[position]
+        if argument == "--":
+            rest.extend(arguments[position:])
+            break
+        if argument == "--home" and position + 1 < len(arguments):
+            home = arguments[position + 1]
+            position += 2
+            continue
+        if argument.startswith("--home="):
+            home = argument.split("=", 1)[1]
+        else:
+            rest.append(argument)
+        position += 1
+    return home, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command; returns the exit status."""
     parser = build_parser()
@@ -223,7 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from satudata.commands import environment
 
-    environment.prepare(home=getattr(args, "home", None))
+    home = getattr(args, "home", None)
+    if args.handler == "satudata.commands.manage":
+        home, args.arguments = take_home_option(list(args.arguments), home)
+    environment.prepare(home=home)
     module = importlib.import_module(args.handler)
     return module.run(args)
 
