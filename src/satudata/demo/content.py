@@ -1,9 +1,9 @@
 """What the Kabupaten Klungkung demo contains: agencies, users, topics and datasets.
 
-Only declarations live here; `satudata.demo.loader` turns them into rows through the services.
-Every number in the datasets comes from the CSV files in `data/` (real published statistics,
-see `data/SOURCES.md`); the descriptions say where each figure comes from and its caveats.
-Contact addresses use the reserved `example.org` domain on purpose: the demo must not send
+Only declarations live here; satudata.demo.loader turns them into rows through the services.
+Every number in the datasets comes from the CSV files in data/ (real published statistics,
+see data/SOURCES.md); the descriptions say where each figure comes from and its caveats.
+Contact addresses use the reserved example.org domain on purpose: the demo must not send
 anyone to a real mailbox.
 """
 
@@ -60,7 +60,7 @@ class DemoDataset:
     title: str
     organisation: str
     metadata: dict[str, Any]
-    # A file in `demo/data/`, BOUNDARIES for the desa boundaries, or None (metadata only).
+    # A file in demo/data/, BOUNDARIES for the desa boundaries, or None (metadata only).
     data_file: str | None = None
     publish: bool = True
 
@@ -143,7 +143,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
     ),
 )
 
-# The passwords are printed by `satudata demo` and are public: demo only, never production.
+# The passwords are printed by satudata demo and are public: demo only, never production.
 USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "admin-satudata-demo", "Admin Demo", "admin", "diskominfo-klungkung", True),
     DemoUser(
@@ -353,7 +353,7 @@ DATASETS: tuple[DemoDataset, ...] = (
                 'Semester II 2024 (Ditjen Dukcapil Kemendagri). Contoh "indikator yang sama, '
                 'produsen berbeda": angka sensus/estimasi dan angka administrasi tidak boleh '
                 "dibandingkan begitu saja.\n\n"
-                "Sumber per baris ada di kolom `sumber` dan `catatan`: Wikipedia (en/de), "
+                "Sumber per baris ada di kolom sumber dan catatan: Wikipedia (en/de), "
                 "databoks.katadata.co.id (mengutip BPS) dan repositori cahyadsn/wilayah "
                 "(data Dukcapil Desember 2024).\n\n"
                 "Catatan: baris 2021 (216.687 jiwa) berasal dari kotak info Wikipedia "
@@ -490,7 +490,7 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "Catatan: jumlah kesembilan baris 4.316.874 jiwa, sedangkan baris total pada "
                 "sumber 4.317.404 — selisih di sumber dibiarkan apa adanya. Luas di sini "
                 "berbeda dengan luas BIG pada dataset Dukcapil 2024; salah ketik kode "
-                "`51,01` pada sumber dibetulkan menjadi `51.01`."
+                "51,01 pada sumber dibetulkan menjadi 51.01."
             ),
             "topic": "kependudukan",
             "tags": ["SP2020", "kepadatan penduduk", "Bali", "wilayah administrasi"],
@@ -687,9 +687,9 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "serta jumlah kunjungan wisatawan 2024 dan targetnya untuk 2025.\n\n"
                 "Sumber: detik.com, balinews.id dan Tribun Bali (19 Agustus 2025), yang "
                 "mengutip Dinas Pariwisata dan pejabat daerah; alamat per baris di kolom "
-                "`sumber`.\n\n"
+                "sumber.\n\n"
                 'Catatan: beberapa angka dibulatkan pada sumber ("sekitar 1 juta orang", '
-                '"Rp 28 miliar"); lihat kolom `catatan`. Baris target bukan realisasi.'
+                '"Rp 28 miliar"); lihat kolom catatan. Baris target bukan realisasi.'
             ),
             "topic": "pariwisata",
             "tags": ["retribusi", "PAD", "pendapatan daerah", "wisatawan", "Nusa Penida"],
@@ -724,8 +724,8 @@ DATASETS: tuple[DemoDataset, ...] = (
                 "Sumber: halaman DREAMS Kementerian Kesehatan (dreams.kemkes.go.id, daftar "
                 "SKM Pustu Provinsi Bali); salinan halaman yang tersedia terpotong, sehingga "
                 "daftar ini TIDAK lengkap.\n\n"
-                "Catatan: kolom `desa_dari_nama`, `puskesmas_induk_dari_nama` dan "
-                "`kode_desa_kemendagri_hasil_cocok` diturunkan dari nama fasilitas dengan "
+                "Catatan: kolom desa_dari_nama, puskesmas_induk_dari_nama dan "
+                "kode_desa_kemendagri_hasil_cocok diturunkan dari nama fasilitas dengan "
                 "pencocokan nama (misalnya KELOD → Klod), bukan dari Kemenkes; periksa "
                 "sebelum dipakai. Tahun cakupan adalah tahun halaman dibaca untuk demo ini "
                 "(2026); tanggal pemutakhiran di Kemenkes tidak diketahui."
@@ -759,8 +759,8 @@ DATASETS: tuple[DemoDataset, ...] = (
         metadata={
             "description": (
                 "Poligon batas 59 desa dan kelurahan di Kabupaten Klungkung (GeoJSON), satu "
-                "baris per desa/kelurahan dengan kode Kemendagri (`kode`), nama, tingkat "
-                "(`level`), kode kecamatan induk (`parent_kode`), titik tengah (`lat`, `lng`) "
+                "baris per desa/kelurahan dengan kode Kemendagri (kode), nama, tingkat "
+                "(level), kode kecamatan induk (parent_kode), titik tengah (lat, lng) "
                 "dan geometri.\n\n"
                 "Sumber: repositori cahyadsn/wilayah_boundaries (lisensi MIT) yang menyebut "
                 "poligonnya berasal dari Badan Informasi Geospasial; koordinat ditukar dari "
@@ -824,7 +824,7 @@ DATASETS: tuple[DemoDataset, ...] = (
             "description": (
                 "Dataset terbatas (hanya untuk perangkat daerah): rekap jumlah keluarga dalam "
                 "DTKS per desa. Demo tidak memuat angkanya karena berasal dari data "
-                "perorangan; dataset ini menunjukkan bahwa klasifikasi `terbatas` tidak pernah "
+                "perorangan; dataset ini menunjukkan bahwa klasifikasi terbatas tidak pernah "
                 "tampil bagi publik."
             ),
             "topic": "sosial",
