@@ -252,7 +252,7 @@ def _assert_refused(page: Page, outcome: str, role: str, title: str, what: str) 
 
 
 @pytest.mark.parametrize("role,state,classification,endpoint", _cells(OBJECT_URLS))
-def test_object_endpoint(matrix, db, role, state, classification, endpoint):
+def test_object_endpoint(matrix, role, state, classification, endpoint):
     outcome = expectation(role, state, classification, endpoint)
     url = _url(OBJECT_URLS[endpoint], matrix, state, classification)
     page = matrix.get(role, url)
@@ -270,7 +270,7 @@ def test_object_endpoint(matrix, db, role, state, classification, endpoint):
 
 
 @pytest.mark.parametrize("role,state,classification,endpoint", _cells(LIST_URLS))
-def test_listing(matrix, db, role, state, classification, endpoint):
+def test_listing(matrix, role, state, classification, endpoint):
     outcome = expectation(role, state, classification, endpoint)
     url = _url(LIST_URLS[endpoint], matrix, state, classification)
     page = matrix.get(role, url)
@@ -335,7 +335,7 @@ COUNT_CHECKS = {
 
 @pytest.mark.parametrize("check", COUNT_CHECKS)
 @pytest.mark.parametrize("role", ROLES)
-def test_counts(matrix, db, role, check):
+def test_counts(matrix, role, check):
     template, read = COUNT_CHECKS[check]
     url = _url(template, matrix, "draft", "publik")
     page = matrix.get(role, url)
@@ -345,7 +345,7 @@ def test_counts(matrix, db, role, check):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_year_facet_counts(matrix, db, role):
+def test_year_facet_counts(matrix, role):
     page = matrix.get(role, "/dataset")
     expected = {str(YEARS[cell]): 1 for cell in visible_cells(role)}
     assert _facet(page.context, "tahun") == expected

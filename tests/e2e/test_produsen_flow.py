@@ -8,6 +8,7 @@ see the preview with the codes exactly as written, log out.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -120,5 +121,11 @@ def test_produsen_creates_a_dataset_uploads_a_csv_and_sees_the_codes(browsing):
     assert "51.1" not in cells and "101" not in cells
     check_accessibility(page, label=f"/dataset/{slug} with preview")
     save_screenshot(page, "dataset-preview-1280")
+
+    # The CSV the page offers keeps them too (first column of each data row).
+    with page.expect_download() as download:
+        page.locator("a[href$='unduh.csv']").first.click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == list(CODE_VALUES)
 
     log_out(browsing)

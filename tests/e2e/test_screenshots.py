@@ -15,7 +15,7 @@ from tests.e2e.browser import (
     page_width,
     save_screenshot,
 )
-from tests.factories import make_dataset, make_regions, make_topic, make_world
+from tests.factories import make_dataset, make_topic, make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,20 +40,17 @@ PAGES = {
 WIDTHS = {"360": PHONE, "1280": DESKTOP}
 
 
-def _load_regions() -> None:
-    """The Kemendagri list with Klungkung's boundaries (for the map), when the loader exists."""
-    try:
-        from satudata.regions.loader import load_all
-    except ImportError:
-        make_regions()
-        return
+@pytest.fixture
+def region_boundaries() -> None:
+    """The whole Kemendagri list with Klungkung's boundaries (the region map needs them)."""
+    from satudata.regions.loader import load_all
+
     load_all()
 
 
 @pytest.fixture
 def public_content():
     """A small but realistic catalogue: two agencies, two sectors, three published datasets."""
-    _load_regions()
     world = make_world("layar")
     tourism = make_topic("pariwisata-layar", "Pariwisata", "Tourism")
     make_dataset(
@@ -112,7 +109,7 @@ def test_public_page(public_content, open_browser, name, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_region_page_draws_the_map(public_content, open_browser, width):
+def test_region_page_draws_the_map(region_boundaries, public_content, open_browser, width):
     browsing = open_browser(WIDTHS[width])
     response = browsing.visit("/wilayah/51.05")
     assert response.status == 200
