@@ -16,9 +16,6 @@ from django.utils import translation
 
 from satudata.regions.loader import load_all, load_boundaries, load_bps_bridge, load_regions
 
-# The browser fixtures of tests/e2e, for the map test in this folder.
-from tests.e2e.conftest import browser, open_browser, playwright_driver  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
