@@ -25,6 +25,7 @@ FORMULA_CSV = (
     "0104,@SUM(A1),0\n"
     '0105,"\ttab",1\n'
     "0106,biasa,2\n"
+    "0107,-,4\n"
 )
 
 
@@ -226,6 +227,7 @@ def test_csv_download_escapes_formulas(client_for, world):
         "'@SUM(A1)",
         "'\ttab",
         "biasa",
+        "-",  # the usual "no data" mark is not a formula: left alone
     ]
     # Negative numbers in a number column stay numbers.
     assert [row[2] for row in rows[1:3]] == ["-5.0", "-1.5"]

@@ -24,15 +24,11 @@ from satudata.warehouse.engine import quote_identifier
 from satudata.warehouse.ingest.readers import ROW_COLUMN
 from satudata.warehouse.ingest.report import Report
 
-INTEGER_RE = r"^\s*[+-]?\d+\s*$"
 NUMBER_RE = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
-DATE_RE = r"^\s*\d{4}-\d{2}-\d{2}\s*$"
-BOOLEAN_RE = r"^\s*(?i:true|false)\s*$"
-LEADING_ZERO_RE = r"^\s*[+-]?0\d"
-DOTTED_CODE_RE = r"^\s*\d+(\.\d+){2,}\s*$"
-LONG_DIGITS_RE = r"^\s*\d{16,}\s*$"
-# Integers beyond this many digits do not fit BIGINT exactly; they stay text.
-INTEGER_MAX_DIGITS = 18
+DATE_RE = r"\s*\d{4}-\d{2}-\d{2}\s*"
+BOOLEAN_RE = r"\s*(?i:true|false)\s*"
+# A leading zero (`0101`), a dotted code with two or more dots (`51.05.01.2001`) or 16+ digits.
+CODE_VALUE_RE = r"^\s*(?:[+-]?0\d|\d+(?:\.\d+){2,}\s*$|\d{16,}\s*$)"
 YEAR_MIN, YEAR_MAX = 1000, 2999
 # Share of numeric cells above which a text column is reported as "numbers with a few bad cells".
 NEARLY_ALL = 0.9
@@ -127,42 +123,65 @@ class ColumnProfile:
     numbers: int
     dates: int
     booleans: int
-    leading_zeros: int
-    dotted_codes: int
-    long_digits: int
-    longest_integer: int
+    code_values: int
+    fitting_integers: int  # integers that fit BIGINT exactly
     min_integer: int | None
     max_integer: int | None
 
 
-_IS_INTEGER = f"regexp_full_match({{c}}, '{INTEGER_RE}')"
-PROFILE_MEASURES = (
-    "count({c})",
-    f"count_if(regexp_full_match({{c}}, '{INTEGER_RE}'))",
-    f"count_if(regexp_full_match({{c}}, '{NUMBER_RE}'))",
-    f"count_if(regexp_full_match({{c}}, '{DATE_RE}') AND try_cast(trim({{c}}) AS DATE) NOTNULL)",
-    f"count_if(regexp_full_match({{c}}, '{BOOLEAN_RE}'))",
-    f"count_if(regexp_matches({{c}}, '{LEADING_ZERO_RE}'))",
-    f"count_if(regexp_full_match({{c}}, '{DOTTED_CODE_RE}'))",
-    f"count_if(regexp_full_match({{c}}, '{LONG_DIGITS_RE}'))",
-    f"max(CASE WHEN {_IS_INTEGER} THEN length(ltrim(trim({{c}}), '+-')) END)",
-    f"min(CASE WHEN {_IS_INTEGER} THEN try_cast(trim({{c}}) AS BIGINT) END)",
-    f"max(CASE WHEN {_IS_INTEGER} THEN try_cast(trim({{c}}) AS BIGINT) END)",
+# Per cell, only two regular expressions run (number, code value); the rest are cheap string
+# functions over the flags they produce. v = value, n = number, i = integer, z = code value.
+CELL_FLAGS = (
+    "{c} AS v{k}",
+    f"regexp_full_match({{c}}, '{NUMBER_RE}') AS n{{k}}",
+    f"regexp_matches({{c}}, '{CODE_VALUE_RE}') AS z{{k}}",
 )
+PROFILE_MEASURES = (
+    "count(v{k})",
+    "count_if(i{k})",
+    "count_if(n{k})",
+    # The cast only runs on cells shaped like a date (CASE evaluates selectively).
+    f"count_if(CASE WHEN regexp_full_match(v{{k}}, '{DATE_RE}')"
+    " THEN try_cast(trim(v{k}) AS DATE) IS NOT NULL ELSE false END)",
+    f"count_if(regexp_full_match(v{{k}}, '{BOOLEAN_RE}'))",
+    "count_if(z{k})",
+    "count(b{k})",
+    "min(b{k})",
+    "max(b{k})",
+)
+
+
+def _fill(template: str, column: str, k: int) -> str:
+    return template.replace("{c}", quote_identifier(column)).replace("{k}", str(k))
 
 
 def profile_columns(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
 ) -> list[ColumnProfile]:
-    """Count, per column, the cells that fit each type — one aggregate query over the table."""
+    """Count, per column, the cells that fit each type — one scan of the table, vectorised."""
     if not columns:
         return []
+    flags = [_fill(flag, column, k) for k, column in enumerate(columns) for flag in CELL_FLAGS]
+    integer_flags = [
+        f"n{k} AND strpos(v{k}, '.') = 0 AND strpos(lower(v{k}), 'e') = 0 AS i{k}"
+        for k in range(len(columns))
+    ]
+    # The integer value, cast once (NULL when it does not fit BIGINT).
+    integer_values = [
+        f"CASE WHEN i{k} THEN try_cast(trim(v{k}) AS BIGINT) END AS b{k}"
+        for k in range(len(columns))
+    ]
     measures = [
-        measure.replace("{c}", quote_identifier(column))
-        for column in columns
+        _fill(measure, column, k)
+        for k, column in enumerate(columns)
         for measure in PROFILE_MEASURES
     ]
-    row = con.execute(f"SELECT {', '.join(measures)} FROM {table}").fetchone()  # noqa: S608
+    query = (
+        f"SELECT {', '.join(measures)} FROM ("  # noqa: S608 - quoted identifiers only
+        f"SELECT *, {', '.join(integer_values)} FROM ("
+        f"SELECT *, {', '.join(integer_flags)} FROM (SELECT {', '.join(flags)} FROM {table})))"
+    )
+    row = con.execute(query).fetchone()
     width = len(PROFILE_MEASURES)
     return [ColumnProfile(*row[k * width : (k + 1) * width]) for k in range(len(columns))]
 
@@ -172,14 +191,13 @@ def infer_field(name: str, profile: ColumnProfile) -> dict[str, Any]:
     filled = profile.filled
     if filled == 0:
         return field
-    code_values = profile.leading_zeros or profile.dotted_codes or profile.long_digits
-    if header_says_code(name) or code_values:
+    if header_says_code(name) or profile.code_values:
         # Kept as text on purpose; the flag tells the schema editor (issue 4) why.
         field["codeLike"] = True
         return field
     if profile.booleans == filled:
         field["type"] = "boolean"
-    elif profile.integers == filled and (profile.longest_integer or 0) <= INTEGER_MAX_DIGITS:
+    elif profile.integers == filled and profile.fitting_integers == filled:
         is_year = (
             header_says_year(name)
             and profile.min_integer is not None

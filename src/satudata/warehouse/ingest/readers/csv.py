@@ -94,10 +94,11 @@ def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -
         [str(sniffed.text_path), sniffed.delimiter or ","],
     )
     _report_rejects(con, width, report)
-    # Insertion order is file order, so rowid + 1 is the row number (header = row 1).
+    # Insertion order is file order, so rowid + 1 is the row number (header = row 1); it travels
+    # with each row, and the Parquet writer orders by it.
     con.execute(
         f"CREATE TEMP TABLE {RAW_TABLE} AS "  # noqa: S608 - fixed names
-        f"SELECT rowid + 1 AS {ROW_COLUMN}, * FROM csv_cells ORDER BY rowid"
+        f"SELECT rowid + 1 AS {ROW_COLUMN}, * FROM csv_cells"
     )
     con.execute("DROP TABLE csv_cells")
     header = con.execute(f"SELECT * FROM {RAW_TABLE} WHERE {ROW_COLUMN} = 1").fetchone()  # noqa: S608
