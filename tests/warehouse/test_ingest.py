@@ -374,3 +374,16 @@ def test_other_agency_sees_refusal_message(world):
 def test_walidata_may_upload(dataset, world):
     result = ingest_upload(world.users["walidata"], dataset, filename="a.csv", data=b"a\n1\n")
     assert result.created
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd.csv", "passwd.csv"),
+        ("C:\\Users\\operator\\Desktop\\data 2024.csv", "data 2024.csv"),
+        ("bad\x00name\x1f.csv", "badname.csv"),
+    ],
+)
+def test_file_names_are_cleaned(dataset, given, kept):
+    version = ingest_upload(SYSTEM, dataset, filename=given, data=b"kode\n0101\n").version
+    assert version.source_filename == kept

@@ -326,3 +326,20 @@ def test_long_cells_are_shortened_on_screen_only(client_for, world):
     assert "x" * 200 + "…" in html and "x" * 201 not in html
     rows = list(csv.reader(io.StringIO(body(download(anonymous, dataset, "csv")).decode())))
     assert rows[1][1] == long_text
+
+
+def test_upload_checks_the_csrf_token(world, dataset):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["produsen_own"])
+    before = stored_state()
+    assert post_file(client, dataset, CODE_CSV.encode()).status_code == 403
+    assert stored_state() == before
+    page = client.get(upload_url(dataset))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        upload_url(dataset),
+        {"file": SimpleUploadedFile("a.csv", CODE_CSV.encode()), "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302 and dataset.versions.count() == 1
