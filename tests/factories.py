@@ -36,7 +36,8 @@ ROLES: tuple[str, ...] = (
     "pimpinan",
     "operator_desa",
     "verifikator_kecamatan",
-    "admin",
+    "admin",  # membership with the admin role
+    "superuser",  # Django superuser without membership (what `satudata createadmin` makes)
 )
 STATES: tuple[str, ...] = ("draft", "published")
 CLASSIFICATIONS: tuple[str, ...] = ("publik", "terbatas", "rahasia")
@@ -185,6 +186,7 @@ def make_world(prefix: str = "uji") -> World:
     }
     for role, member_of in memberships.items():
         world.users[role] = make_user(f"{prefix}_{role}", memberships=member_of)
+    world.users["superuser"] = make_user(f"{prefix}_superuser", is_superuser=True)
     return world
 
 

@@ -66,11 +66,12 @@ SEES: dict[str, tuple[str, str]] = {
     "operator_desa":         ("",    "PT"),
     "verifikator_kecamatan": ("",    "PT"),
     "admin":                 ("PTR", "PTR"),
+    "superuser":             ("PTR", "PTR"),
 }  # fmt: skip
 # Edit the metadata and upload new data: the owning OPD's produsen, walidata, admin.
-EDITS = frozenset({"produsen_own", "walidata", "admin"})
+EDITS = frozenset({"produsen_own", "walidata", "admin", "superuser"})
 # Publish a version: walidata and admin only (contracts: warehouse:publish).
-PUBLISHES = frozenset({"walidata", "admin"})
+PUBLISHES = frozenset({"walidata", "admin", "superuser"})
 
 # Single-object endpoints. {newest} is the newest version, which is never published:
 # a draft dataset's v1, or the v2 uploaded after a published dataset's v1.
