@@ -51,7 +51,9 @@ SECRET_KEY = _load_or_create_secret_key(SATUDATA_HOME)
 DEBUG = _env_bool("SATUDATA_DEBUG")
 ALLOWED_HOSTS = [
     host.strip()
-    for host in os.environ.get("SATUDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+    for host in os.environ.get(
+        "SATUDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
+    ).split(",")
     if host.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [

@@ -155,10 +155,13 @@ def verify_chain() -> ChainReport:
     for event in _iter_events():
         if event.prev_hash != prev_hash:
             return ChainReport(
-                checked, ChainBreak(event.pk, "previous event missing or altered (prev_hash mismatch)")
+                checked,
+                ChainBreak(event.pk, "previous event missing or altered (prev_hash mismatch)"),
             )
         if compute_hash(prev_hash, event) != event.hash:
-            return ChainReport(checked, ChainBreak(event.pk, "event content altered (hash mismatch)"))
+            return ChainReport(
+                checked, ChainBreak(event.pk, "event content altered (hash mismatch)")
+            )
         prev_hash = event.hash
         last_id = event.pk
         checked += 1

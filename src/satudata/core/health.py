@@ -53,7 +53,9 @@ def check_migrations() -> Check:
         return Check("migrations", False, f"{type(exc).__name__}: {exc}")
     if plan:
         names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in plan[:5])
-        return Check("migrations", False, f"{len(plan)} not applied ({names}); run `satudata manage migrate`")
+        return Check(
+            "migrations", False, f"{len(plan)} not applied ({names}); run `satudata manage migrate`"
+        )
     return Check("migrations", True, "up to date")
 
 

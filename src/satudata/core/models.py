@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """One state change. Rows are never updated or deleted; each row's hash covers the previous one."""
+    """One state change, never updated or deleted; each row's hash covers the previous one."""
 
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
@@ -40,3 +40,6 @@ class AuditHead(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_event_id} ({self.count} events)"

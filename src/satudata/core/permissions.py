@@ -22,7 +22,7 @@ ROLE_VERIFIKATOR_KECAMATAN = "verifikator_kecamatan"
 
 @dataclass(frozen=True)
 class Actor:
-    """What the permission layer needs to know about whoever is acting, computed once per request."""
+    """What the permission layer needs to know about whoever is acting (once per request)."""
 
     user_id: int | None = None
     username: str = ""
