@@ -1,4 +1,7 @@
-"""Loading the whole packaged Kemendagri list once: counts per level and idempotence (speed: benchmarks/regions.py)."""
+"""Loading the whole packaged Kemendagri list once: counts per level and idempotence.
+
+Speed is measured by benchmarks/regions.py.
+"""
 
 from __future__ import annotations
 
