@@ -64,15 +64,21 @@ def _close(session: Browsing) -> list[str]:
 
 
 @pytest.fixture
-def open_browser(browser, live_server) -> Iterator[Callable[..., Browsing]]:
-    """Factory of browser contexts on the live server (one per user or viewport).
+def site_url(live_server) -> str:
+    """Where the browser goes: pytest-django's live server (a test module may override this)."""
+    return live_server.url
+
+
+@pytest.fixture
+def open_browser(browser, site_url) -> Iterator[Callable[..., Browsing]]:
+    """Factory of browser contexts on the site under test (one per user or viewport).
 
     Problems seen after a test's last check still fail the test at teardown.
     """
     made: list[Browsing] = []
 
     def make(viewport: dict = DESKTOP) -> Browsing:
-        session = new_browsing(browser, live_server.url, viewport)
+        session = new_browsing(browser, site_url, viewport)
         made.append(session)
         return session
 
@@ -87,3 +93,35 @@ def open_browser(browser, live_server) -> Iterator[Callable[..., Browsing]]:
 def browsing(open_browser) -> Browsing:
     """A fresh desktop-sized (1280 px) browser context on the live server."""
     return open_browser()
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The Klungkung demo (all regions, agencies, users, datasets), loaded once and committed,
+    served by a live server of the module's own; the database is emptied afterwards.
+
+    pytest-django's `live_server` empties the database after every test, which would mean
+    reloading the demo (~10 s) for each page. Override `site_url` with this to use it.
+    """
+    from django.core.management import call_command
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    from satudata.demo.loader import load_demo
+    from satudata.regions.loader import load_all
+
+    blob_root = tmp_path_factory.getbasetemp() / "blobs"
+    blob_root.mkdir(parents=True, exist_ok=True)
+    with override_settings(BLOB_ROOT=blob_root), django_db_blocker.unblock():
+        try:
+            load_all()
+            load_demo()
+            server = LiveServer("localhost")
+            server._live_server_modified_settings.enable()
+            try:
+                yield server.url
+            finally:
+                server._live_server_modified_settings.disable()
+                server.stop()
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
