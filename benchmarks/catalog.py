@@ -6,8 +6,10 @@ Builds a throw-away SATUDATA_HOME (SQLite), fills it in bulk with realistic data
 descriptions, tags, topics, agencies, regions, years, formats, one audit event each), then times
 requests through Django's test Client — the whole server side (URL routing, middleware,
 permission scoping, SQL, templates) without a network. Each scenario is first run once under a
-query counter; the timed runs are not instrumented. Prints p50/p95/max and queries per page, and
-exits non-zero when a p95 is above the target (SATUDATA_BENCH_TARGET_MS, default 50).
+query counter; the timed runs are not instrumented. Prints wall-clock p50/p95/max, the p95 of
+the process CPU time (SQLite runs in-process, so this is the server's own work, less disturbed by
+other programs on the machine) and queries per page; exits non-zero when a wall-clock p95 is
+above the target (SATUDATA_BENCH_TARGET_MS, default 50).
 """
 
 from __future__ import annotations
@@ -318,11 +320,12 @@ def _count_queries(request: Callable[[], object]) -> int:
 
 def _measure(name: str, requests: list[Callable[[], object]]) -> dict:
     queries = _count_queries(requests[0])
-    timings = []
+    timings, cpu = [], []
     for request in requests:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = request()
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{name}: HTTP {response.status_code}")
     return {
@@ -331,6 +334,7 @@ def _measure(name: str, requests: list[Callable[[], object]]) -> dict:
         "p50": statistics.median(timings),
         "p95": _percentile(timings, 0.95),
         "max": max(timings),
+        "cpu95": _percentile(cpu, 0.95),
         "queries": queries,
     }
 
@@ -350,14 +354,21 @@ def _run(args: argparse.Namespace) -> int:
         anonymous.get("/dataset", {"q": "penduduk"})
         anonymous.get(f"/dataset/{seeded['visible_slugs'][0]}")
 
+    from django.conf import settings
+
     rows = []
-    for label, params in SEARCHES:
-        rows.append(
-            _measure(
-                f"search: {label}",
-                [lambda p=params: anonymous.get("/dataset", p) for _ in range(args.repeat)],
+    # Cold: every request runs the search statement. Cached: anonymous answers are reused until
+    # the audit chain moves (catalog.search.run_search); repeated scenarios hit the cache.
+    for mode, seconds in (("", 0), ("cached ", 300)):
+        settings.SATUDATA_CATALOG_CACHE_S = seconds
+        for label, params in SEARCHES:
+            rows.append(
+                _measure(
+                    f"{mode}search: {label}",
+                    [lambda p=params: anonymous.get("/dataset", p) for _ in range(args.repeat)],
+                )
             )
-        )
+    settings.SATUDATA_CATALOG_CACHE_S = 0
     rows.append(
         _measure(
             "search as walidata: q=penduduk",
@@ -376,22 +387,25 @@ def _run(args: argparse.Namespace) -> int:
     )
     rows.append(_measure("home", [lambda: anonymous.get("/") for _ in range(args.repeat)]))
 
-    search_rows = [row for row in rows if row["name"].startswith("search")]
+    search_rows = [row for row in rows if row["name"].startswith("search")]  # cold only
     page_rows = [row for row in rows if row["name"].startswith("dataset page")]
     print()
     print(f"{args.datasets} datasets, SQLite, {args.repeat} requests per search scenario")
     print()
-    print("| scenario | requests | p50 ms | p95 ms | max ms | SQL queries |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| scenario | requests | p50 ms | p95 ms | max ms | CPU p95 ms | SQL queries |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['name']} | {row['n']} | {row['p50']:.1f} | {row['p95']:.1f} "
-            f"| {row['max']:.1f} | {row['queries']} |"
+            f"| {row['max']:.1f} | {row['cpu95']:.1f} | {row['queries']} |"
         )
     all_search = max(row["p95"] for row in search_rows)
     all_pages = max(row["p95"] for row in page_rows)
     print()
-    print(f"worst search p95: {all_search:.1f} ms; worst dataset-page p95: {all_pages:.1f} ms")
+    print(
+        f"worst uncached search p95: {all_search:.1f} ms; "
+        f"worst dataset-page p95: {all_pages:.1f} ms"
+    )
     print(f"target: p95 <= {TARGET_MS:.0f} ms")
     return 0 if all_search <= TARGET_MS and all_pages <= TARGET_MS else 1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -39,6 +40,14 @@ def make(world):
         )
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The anonymous search cache lives in process memory: no answer leaks between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

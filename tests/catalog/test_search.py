@@ -366,3 +366,51 @@ def test_fts_index_follows_every_write_and_is_rebuilt_when_triggers_vanish(world
     assert found(None, "perahu") == ["Kapal Nelayan"]  # still in the title
     Dataset.objects.filter(pk=dataset.pk).delete()
     assert found(None, "sampan") == []
+
+
+# --- the anonymous search cache -------------------------------------------------------------------
+
+
+def _titles(response) -> list[str]:
+    return [d.title for d in response.context["datasets"]]
+
+
+def test_anonymous_answers_are_reused_until_something_is_audited(world, make, settings):
+    settings.SATUDATA_CATALOG_CACHE_S = 300
+    first = make("Cache Satu")
+    client = english_client()
+    assert _titles(client.get("/dataset")) == ["Cache Satu"]
+    with CaptureQueriesContext(connection) as cold:
+        client.get("/dataset", {"q": "cache"})
+    with CaptureQueriesContext(connection) as warm:
+        client.get("/dataset", {"q": "cache"})
+    assert len(warm) < len(cold)  # the search statement was not run again
+    # A change made through a service (audited) is visible at once.
+    make("Cache Dua")
+    assert sorted(_titles(client.get("/dataset", {"q": "cache"}))) == ["Cache Dua", "Cache Satu"]
+    services.update_dataset(SYSTEM, first, classification="rahasia")
+    assert _titles(client.get("/dataset", {"q": "cache"})) == ["Cache Dua"]
+    assert client.get("/dataset", {"q": "cache"}).context["result_count"] == 1
+
+
+def test_a_dataset_hidden_behind_the_cache_s_back_is_still_not_shown(world, make, settings):
+    settings.SATUDATA_CATALOG_CACHE_S = 300
+    dataset = make("Tersembunyi Nanti")
+    client = english_client()
+    assert _titles(client.get("/dataset")) == ["Tersembunyi Nanti"]
+    # Not through a service: no audit event, so the cached answer is still used...
+    Dataset.objects.filter(pk=dataset.pk).update(state="draft")
+    response = client.get("/dataset")
+    # ...but the rows themselves are read through the permission layer.
+    assert _titles(response) == []
+    assert "Tersembunyi Nanti" not in response.content.decode()
+
+
+def test_logged_in_users_are_never_served_a_cached_answer(world, make, settings):
+    settings.SATUDATA_CATALOG_CACHE_S = 300
+    make("Draf Rahasia", state="draft")
+    anonymous = english_client()
+    assert _titles(anonymous.get("/dataset")) == []
+    owner = english_client(world.users["produsen_own"])
+    assert _titles(owner.get("/dataset")) == ["Draf Rahasia"]
+    assert _titles(anonymous.get("/dataset")) == []

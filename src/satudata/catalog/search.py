@@ -17,6 +17,8 @@ and PostgreSQL.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
@@ -32,6 +35,7 @@ from django.db.models.functions import Lower
 
 from satudata.catalog import fts
 from satudata.catalog.models import Dataset
+from satudata.core.models import AuditHead
 
 # Guard-rails: a query is cut to this many terms, each to this many characters.
 SEARCH_MAX_TERMS = 8
@@ -499,20 +503,22 @@ def _facet_sql(quote) -> str:
     region_pk = quote(region_model.pk.column)
     # Only model metadata (quoted table/column names) and constants are formatted in; every value
     # from the visitor travels as a bound parameter.
+    # Group on the integer keys first and look labels up for the few groups only.
     return f"""
 UNION ALL SELECT * FROM (
-  SELECT '{_KIND_TOPIC}', x.slug, x.name, x.name_en, COUNT(*)
-  FROM m JOIN {topic} x ON x.id = m.c_topic
-  GROUP BY x.slug, x.name, x.name_en ORDER BY COUNT(*) DESC, x.name LIMIT %s) AS ft
+  SELECT '{_KIND_TOPIC}', x.slug, x.name, x.name_en, g.n
+  FROM (SELECT m.c_topic AS k, COUNT(*) AS n FROM m GROUP BY m.c_topic) g
+  JOIN {topic} x ON x.id = g.k ORDER BY g.n DESC, x.name LIMIT %s) AS ft
 UNION ALL SELECT * FROM (
-  SELECT '{_KIND_ORGANISATION}', x.slug, x.name, x.short_name, COUNT(*)
-  FROM m JOIN {organisation} x ON x.id = m.c_organisation
-  GROUP BY x.slug, x.name, x.short_name ORDER BY COUNT(*) DESC, x.name LIMIT %s) AS fo
+  SELECT '{_KIND_ORGANISATION}', x.slug, x.name, x.short_name, g.n
+  FROM (SELECT m.c_organisation AS k, COUNT(*) AS n FROM m GROUP BY m.c_organisation) g
+  JOIN {organisation} x ON x.id = g.k ORDER BY g.n DESC, x.name LIMIT %s) AS fo
 UNION ALL SELECT * FROM (
-  SELECT '{_KIND_REGION}', x.{region_pk}, x.name, CAST(NULL AS TEXT), COUNT(*)
-  FROM {link} l JOIN m ON m.c_id = l.{link_dataset}
-  JOIN {region} x ON x.{region_pk} = l.{link_region}
-  GROUP BY x.{region_pk}, x.name ORDER BY COUNT(*) DESC, x.{region_pk} LIMIT %s) AS fr
+  SELECT '{_KIND_REGION}', x.{region_pk}, x.name, CAST(NULL AS TEXT), g.n
+  FROM (SELECT l.{link_region} AS k, COUNT(*) AS n
+        FROM {link} l JOIN m ON m.c_id = l.{link_dataset}
+        GROUP BY l.{link_region} ORDER BY COUNT(*) DESC, l.{link_region} LIMIT %s) g
+  JOIN {region} x ON x.{region_pk} = g.k) AS fr
 UNION ALL
   SELECT '{_KIND_YEAR}', CAST(m.c_start AS TEXT), CAST(m.c_end AS TEXT), CAST(NULL AS TEXT),
          COUNT(*)
@@ -524,36 +530,31 @@ UNION ALL
 
 def _search_sql(qs: QuerySet, query: CatalogQuery, *, limit: int, offset: int, with_facets: bool):
     """(sql, params) of the one statement; rows are (kind, key, label, label2, number)."""
-    inner = (
-        qs.order_by()
-        .annotate(
-            c_id=F("id"),
-            c_topic=F("topic_id"),
-            c_organisation=F("organisation_id"),
-            c_start=F("temporal_start"),
-            c_end=F("temporal_end"),
-            c_formats=F("formats"),
-            c_modified=F("modified_at"),
-            c_title=Lower("title"),
-            c_score=relevance(query.terms),
-        )
-        .values(
-            "c_id",
-            "c_topic",
-            "c_organisation",
-            "c_start",
-            "c_end",
-            "c_formats",
-            "c_modified",
-            "c_title",
-            "c_score",
-        )
-    )
+    sort = query.effective_sort
+    columns = {
+        "c_id": F("id"),
+        "c_topic": F("topic_id"),
+        "c_organisation": F("organisation_id"),
+        "c_start": F("temporal_start"),
+        "c_end": F("temporal_end"),
+        "c_formats": F("formats"),
+        "c_modified": F("modified_at"),
+    }
+    # Only what the chosen order needs: every extra column is computed for every match.
+    if sort == SORT_NAME:
+        columns["c_title"] = Lower("title")
+    if sort == SORT_RELEVANCE:
+        columns["c_score"] = relevance(query.terms)
+    inner = qs.order_by().annotate(**columns).values(*columns)
     inner_sql, inner_params = inner.query.sql_with_params()
     quote = connection.ops.quote_name
-    order = _page_order(query.effective_sort)
+    order = _page_order(sort)
     # The inner SQL is Django's own compilation of the scoped queryset (values are parameters).
-    sql = f"""WITH m AS MATERIALIZED ({inner_sql})
+    # Materialise the matches once when finding them is costly (text, regions); otherwise let
+    # each branch read the covering index directly, which is cheaper than a temporary table.
+    costly = bool(query.terms or query.regions)
+    materialised = "MATERIALIZED" if costly else "NOT MATERIALIZED"
+    sql = f"""WITH m AS {materialised} ({inner_sql})
 SELECT '{_KIND_TOTAL}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM m
 UNION ALL SELECT * FROM (
   SELECT '{_KIND_PAGE}', CAST(m.c_id AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
@@ -621,6 +622,9 @@ def _read_facets(rows: list[tuple], query: CatalogQuery, language: str) -> dict:
         elif kind == _KIND_FORMAT:
             for fmt in {part.strip().upper() for part in key.split(",") if part.strip()}:
                 formats[fmt] += number
+    topics.sort(key=lambda value: (-value.count, value.label))
+    organisations.sort(key=lambda value: (-value.count, value.label))
+    regions.sort(key=lambda value: (-value.count, value.value))
     selected_years = {str(year) for year in query.years}
     year_values = [
         FacetValue(year, year, n, year in selected_years)
@@ -653,36 +657,93 @@ def run_search(
     page: int | str | None = 1,
     page_size: int = 20,
     base: QuerySet | None = None,
+    base_key: str | None = None,
     with_facets: bool = True,
     language: str = "id",
 ) -> SearchResult:
     """One catalogue page: the visible, matching datasets of `page`, the count and the facets.
 
-    A fixed number of queries whatever the page size: the search statement, the page's rows and
-    their tags.
+    A fixed number of queries whatever the page size: the search statement (or, for anonymous
+    visitors, a cached copy of its answer), the page's rows and their tags. `base_key` names
+    `base` for the cache (e.g. ``"organisation:12"``); without it a `base` search is not cached.
     """
-    scoped = apply_filters(
-        (base if base is not None else Dataset.objects.all()).visible_to(user), query
-    )
     number = _page_number(page)
-    rows = _run_search_sql(scoped, query, number, page_size, with_facets)
+    key = _cache_key(user, query, number, page_size, with_facets, base, base_key)
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        number, rows = cached
+    else:
+        scoped = apply_filters(
+            (base if base is not None else Dataset.objects.all()).visible_to(user), query
+        )
+        number, rows = _statement_rows(scoped, query, number, page_size, with_facets)
+        if key:
+            cache.set(key, (number, rows), catalog_cache_seconds())
     total = next(row[4] for row in rows if row[0] == _KIND_TOTAL)
-    last = max(1, -(-total // page_size))
-    if number > last:  # out of range: show the last page, as Paginator.get_page does
-        number = last
-        rows = _run_search_sql(scoped, query, number, page_size, with_facets=False) + [
-            row for row in rows if row[0] not in (_KIND_PAGE, _KIND_TOTAL)
-        ]
     ranked = sorted((row[4], int(row[1])) for row in rows if row[0] == _KIND_PAGE)
     ids = [pk for _rank, pk in ranked]
-    # The ids came from the scoped statement; fetching them through the same layer again keeps
-    # this safe even if the statement above is ever changed carelessly.
+    # The ids came from the scoped statement (or its cached answer); fetching the rows through
+    # the permission layer again means a dataset hidden since then is never shown.
     found = {d.pk: d for d in for_listing(Dataset.objects.visible_to(user).filter(pk__in=ids))}
     items = [found[pk] for pk in ids if pk in found]
     offset = (number - 1) * page_size
     paginator = Paginator(_CountedPage(total, offset, items), page_size)
     facets = _read_facets(rows, query, language) if with_facets else {}
     return SearchResult(page=paginator.page(number), facets=facets)
+
+
+def _statement_rows(
+    scoped: QuerySet, query: CatalogQuery, number: int, page_size: int, with_facets: bool
+) -> tuple[int, list[tuple]]:
+    """(page number actually shown, rows of the search statement)."""
+    rows = _run_search_sql(scoped, query, number, page_size, with_facets)
+    total = next(row[4] for row in rows if row[0] == _KIND_TOTAL)
+    last = max(1, -(-total // page_size))
+    if number > last:  # out of range: show the last page, as Paginator.get_page does
+        number = last
+        again = _run_search_sql(scoped, query, number, page_size, with_facets=False)
+        rows = again + [row for row in rows if row[0] not in (_KIND_PAGE, _KIND_TOTAL)]
+    return number, rows
+
+
+def catalog_cache_seconds() -> int:
+    """SATUDATA_CATALOG_CACHE_S: how long an anonymous search answer may be reused (0 = never).
+
+    Reuse stops at once when anything audited happens (see `_cache_key`); the time limit only
+    bounds changes made outside the services (e.g. a region list reload).
+    """
+    return int(getattr(settings, "SATUDATA_CATALOG_CACHE_S", 300))
+
+
+def _cache_key(user, query, number, page_size, with_facets, base, base_key) -> str | None:
+    """A cache key for anonymous searches, or None (logged-in users are never served a copy).
+
+    Every change to datasets, versions, topics or organisations goes through a service that
+    appends to the audit chain, so the chain's newest hash is the catalogue's generation (a
+    hash, not an event id: ids can repeat after a database restore).
+    """
+    if getattr(user, "is_authenticated", False) or catalog_cache_seconds() <= 0:
+        return None
+    if base is not None and not base_key:
+        return None
+    generation = AuditHead.objects.filter(singleton=1).values_list("last_hash", flat=True).first()
+    raw = json.dumps(
+        [
+            generation or "",
+            base_key,
+            query.terms,
+            sorted(query.topics),
+            sorted(query.organisations),
+            sorted(query.regions),
+            sorted(query.years),
+            sorted(query.formats),
+            query.effective_sort,
+            number,
+            page_size,
+            with_facets,
+        ]
+    )
+    return "catalog:search:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _run_search_sql(

@@ -119,7 +119,9 @@ def _sort_links(request: HttpRequest, query: search.CatalogQuery) -> list[dict]:
     return links
 
 
-def _search_context(request: HttpRequest, base=None, *, with_facets: bool = True) -> dict:
+def _search_context(
+    request: HttpRequest, base=None, base_key: str | None = None, *, with_facets: bool = True
+) -> dict:
     query = search.parse_query(request.GET)
     result = search.run_search(
         request.user,
@@ -127,6 +129,7 @@ def _search_context(request: HttpRequest, base=None, *, with_facets: bool = True
         page=request.GET.get(search.PARAM_PAGE),
         page_size=_page_size(request),
         base=base,
+        base_key=base_key,
         with_facets=with_facets,
         language=_language(),
     )
@@ -229,7 +232,10 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), slug=slug)
     context = _search_context(
-        request, base=Dataset.objects.filter(organisation=organisation), with_facets=False
+        request,
+        base=Dataset.objects.filter(organisation=organisation),
+        base_key=f"organisation:{organisation.pk}",
+        with_facets=False,
     )
     context["organisation"] = organisation
     context["can_create"] = (
@@ -249,7 +255,12 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
-    context = _search_context(request, base=Dataset.objects.filter(topic=topic), with_facets=False)
+    context = _search_context(
+        request,
+        base=Dataset.objects.filter(topic=topic),
+        base_key=f"topic:{topic.pk}",
+        with_facets=False,
+    )
     context["topic"] = topic
     return render(request, "catalog/topic_detail.html", context)
 
