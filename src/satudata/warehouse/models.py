@@ -56,6 +56,21 @@ class Version(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Validation (warehouse/validation): the rows with problems, their original cells, as a
+    # content-addressed Parquet blob (report page, "download the rows to fix").
+    issues_sha256 = models.CharField(max_length=64, blank=True)
+    # Warnings must be acknowledged by a walidata before the version can be published.
+    warnings_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("warnings acknowledged by"),
+    )
+    warnings_acknowledged_at = models.DateTimeField(
+        _("warnings acknowledged"), null=True, blank=True
+    )
 
     objects = ScopedQuerySet.as_manager()
 
