@@ -176,6 +176,8 @@ class DatasetForm(forms.Form):
         self.dataset = dataset
         if dataset is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_from_dataset(dataset)
+        # Labels end without a colon; required ones get a star from the stylesheet.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(Dataset, fields=MODEL_FIELDS))
         self._adjust_model_fields()
