@@ -212,6 +212,10 @@ SATUDATA_PREVIEW_PAGE_SIZE = _env_int("SATUDATA_PREVIEW_PAGE_SIZE", 25)
 SATUDATA_CATALOG_PAGE_SIZE = _env_int("SATUDATA_CATALOG_PAGE_SIZE", 20)
 SATUDATA_DUCKDB_MEMORY_LIMIT_MB = _env_int("SATUDATA_DUCKDB_MEMORY_LIMIT_MB", 1024)
 SATUDATA_DUCKDB_THREADS = _env_int("SATUDATA_DUCKDB_THREADS", 2)
+# Validation reports list this many problems of each type (all are counted), and keep at most
+# this many rows with problems for the report page and the "rows to fix" download.
+SATUDATA_VALIDATION_LISTED_PER_TYPE = _env_int("SATUDATA_VALIDATION_LISTED_PER_TYPE", 100)
+SATUDATA_VALIDATION_ISSUE_ROWS_MAX = _env_int("SATUDATA_VALIDATION_ISSUE_ROWS_MAX", 100_000)
 
 LOGGING = {
     "version": 1,
