@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from satudata.core.permissions import ROLE_PRODUSEN, ScopedQuerySet
@@ -224,7 +225,7 @@ class Dataset(models.Model):
         ordering = ["-modified_at"]
         indexes = [
             # Covers what a catalogue page reads for every visible dataset (visibility, facets,
-            # sort keys), so counting and faceting scan this index instead of the wide table.
+            # sort keys), so a search scans this index instead of the wide table.
             models.Index(
                 fields=[
                     "state",
@@ -238,7 +239,23 @@ class Dataset(models.Model):
                     "title",
                 ],
                 name="catalog_dataset_listing",
-            )
+            ),
+            # Visibility first, then one facet or sort key: the public catalogue (state and
+            # classification fixed) groups and sorts by walking these in order, with no sort.
+            models.Index(fields=["state", "classification", "topic"], name="catalog_ds_vis_topic"),
+            models.Index(
+                fields=["state", "classification", "temporal_start", "temporal_end"],
+                name="catalog_ds_vis_years",
+            ),
+            models.Index(
+                fields=["state", "classification", "formats"], name="catalog_ds_vis_formats"
+            ),
+            models.Index(
+                fields=["state", "classification", "modified_at"], name="catalog_ds_vis_modified"
+            ),
+            models.Index(
+                F("state"), F("classification"), Lower("title"), name="catalog_ds_vis_name"
+            ),
         ]
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")

@@ -483,12 +483,12 @@ _KIND_TOTAL, _KIND_TOPIC, _KIND_ORGANISATION = "n", "t", "o"
 _KIND_REGION, _KIND_YEAR, _KIND_FORMAT, _KIND_PAGE = "r", "y", "f", "p"
 
 
-def _page_order(sort: str) -> str:
+def _page_order(sort: str, alias: str = "m") -> str:
     if sort == SORT_RELEVANCE:
-        return "m.c_score DESC, m.c_modified DESC, m.c_id DESC"
+        return f"{alias}.c_score DESC, {alias}.c_modified DESC, {alias}.c_id DESC"
     if sort == SORT_NAME:
-        return "m.c_title ASC, m.c_id ASC"
-    return "m.c_modified DESC, m.c_id DESC"
+        return f"{alias}.c_title ASC, {alias}.c_id ASC"
+    return f"{alias}.c_modified DESC, {alias}.c_id DESC"
 
 
 def _facet_sql(quote) -> str:
@@ -503,7 +503,9 @@ def _facet_sql(quote) -> str:
     region_pk = quote(region_model.pk.column)
     # Only model metadata (quoted table/column names) and constants are formatted in; every value
     # from the visitor travels as a bound parameter.
-    # Group on the integer keys first and look labels up for the few groups only.
+    # Group on the integer keys first and look labels up for the few groups only. The unary plus
+    # in the region join keeps SQLite walking the matches and probing the link table's index
+    # (with ANALYZE statistics it may otherwise pick a plan several times slower).
     return f"""
 UNION ALL SELECT * FROM (
   SELECT '{_KIND_TOPIC}', x.slug, x.name, x.name_en, g.n
@@ -516,7 +518,7 @@ UNION ALL SELECT * FROM (
 UNION ALL SELECT * FROM (
   SELECT '{_KIND_REGION}', x.{region_pk}, x.name, CAST(NULL AS TEXT), g.n
   FROM (SELECT l.{link_region} AS k, COUNT(*) AS n
-        FROM {link} l JOIN m ON m.c_id = l.{link_dataset}
+        FROM {link} l JOIN m ON +m.c_id = l.{link_dataset}
         GROUP BY l.{link_region} ORDER BY COUNT(*) DESC, l.{link_region} LIMIT %s) g
   JOIN {region} x ON x.{region_pk} = g.k) AS fr
 UNION ALL
@@ -548,18 +550,19 @@ def _search_sql(qs: QuerySet, query: CatalogQuery, *, limit: int, offset: int, w
     inner = qs.order_by().annotate(**columns).values(*columns)
     inner_sql, inner_params = inner.query.sql_with_params()
     quote = connection.ops.quote_name
-    order = _page_order(sort)
     # The inner SQL is Django's own compilation of the scoped queryset (values are parameters).
     # Materialise the matches once when finding them is costly (text, regions); otherwise let
-    # each branch read the covering index directly, which is cheaper than a temporary table.
+    # each branch read the visibility indexes directly, which is cheaper than a temporary table.
     costly = bool(query.terms or query.regions)
     materialised = "MATERIALIZED" if costly else "NOT MATERIALIZED"
+    # The page is cut first (an index walk or a top-N sort), then numbered: UNION ALL keeps no
+    # order, so each page row carries its rank.
     sql = f"""WITH m AS {materialised} ({inner_sql})
 SELECT '{_KIND_TOTAL}', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM m
-UNION ALL SELECT * FROM (
-  SELECT '{_KIND_PAGE}', CAST(m.c_id AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-         ROW_NUMBER() OVER (ORDER BY {order})
-  FROM m ORDER BY {order} LIMIT %s OFFSET %s) AS fp"""  # noqa: S608
+UNION ALL
+  SELECT '{_KIND_PAGE}', CAST(p.c_id AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+         ROW_NUMBER() OVER (ORDER BY {_page_order(sort, "p")})
+  FROM (SELECT * FROM m ORDER BY {_page_order(sort)} LIMIT %s OFFSET %s) AS p"""  # noqa: S608
     params = [*inner_params, limit, offset]
     if with_facets:
         sql += _facet_sql(quote)
