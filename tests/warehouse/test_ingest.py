@@ -303,7 +303,8 @@ def test_geojson_feature_collection_makes_a_spatial_dataset(dataset):
 
 
 def test_json_that_is_not_geojson(dataset):
-    assert "FeatureCollection" in refused(dataset, b'[{"a": 1}]', filename="x.json").message
+    # A .json array of records is a table (readers/json_table.py); a .geojson must be GeoJSON.
+    assert "FeatureCollection" in refused(dataset, b'[{"a": 1}]', filename="x.geojson").message
     assert "not valid JSON" in refused(dataset, b'{"type": ', filename="x.geojson").message
 
 

@@ -71,6 +71,10 @@ class Version(models.Model):
     warnings_acknowledged_at = models.DateTimeField(
         _("warnings acknowledged"), null=True, blank=True
     )
+    # How the raw file was read (ingest/sniff.py choices: format, encoding, delimiter, sheet,
+    # header rows, decimal mark, record path, row element, ZIP member, schema source), shown with
+    # the version and used again when the version is re-derived from its raw file.
+    read_options = models.JSONField(_("reading choices"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -106,3 +110,77 @@ class Version(models.Model):
         from satudata.catalog.models import Dataset
 
         return qs.filter(dataset__in=Dataset.objects.editable_by(actor))
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    READING = "reading", _("Reading the file")
+    VALIDATING = "validating", _("Validating")
+    WRITING = "writing", _("Writing the version")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class IngestJob(models.Model):
+    """One background ingest (warehouse/tasks.py): an upload, or a re-read with a new schema or
+    new reading choices. The raw bytes wait in the spool folder until the task has run."""
+
+    KIND_UPLOAD, KIND_REREAD = "upload", "reread"
+    FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+
+    dataset = models.ForeignKey(
+        "catalog.Dataset", on_delete=models.CASCADE, related_name="ingest_jobs"
+    )
+    kind = models.CharField(max_length=10, default=KIND_UPLOAD)
+    status = models.CharField(
+        _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(default=0)
+    spool_name = models.CharField(max_length=100, blank=True)
+    # Reading choices imposed (sniff.ReadOptions), a Table Schema to use, the change note.
+    options = models.JSONField(default=dict, blank=True)
+    table_schema = models.JSONField(null=True, blank=True)
+    message = models.CharField(_("change note"), max_length=500, blank=True)
+    source_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_version = models.BooleanField(default=False)
+    error = models.TextField(_("error"), blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    choices = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dataset", "-created_at"], name="ingestjob_dataset_recent")]
+        verbose_name = _("upload job")
+        verbose_name_plural = _("upload jobs")
+
+    def __str__(self) -> str:
+        return f"{self.dataset} — {self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @classmethod
+    def scope_visible(cls, qs, actor):
+        """Jobs are working material: only those who may edit the dataset see them."""
+        from satudata.catalog.models import Dataset
+
+        return qs.filter(dataset__in=Dataset.objects.editable_by(actor))
+
+    @classmethod
+    def scope_editable(cls, qs, actor):
+        return cls.scope_visible(qs, actor)

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 from django.utils.translation import ngettext
 
-from satudata.warehouse.engine import quote_identifier
+from satudata.warehouse.engine import quote_identifier, quote_literal
 from satudata.warehouse.ingest.readers import ROW_COLUMN
 from satudata.warehouse.ingest.report import Report
 
@@ -30,6 +30,34 @@ BOOLEAN_RE = r"\s*(?i:true|false)\s*"
 # A leading zero (`0101`), a dotted code with two or more dots (`51.05.01.2001`) or 16+ digits.
 CODE_VALUE_RE = r"^\s*(?:[+-]?0\d|\d+(?:\.\d+){2,}\s*$|\d{16,}\s*$)"
 YEAR_MIN, YEAR_MAX = 1000, 2999
+# Indonesian numbers: `.` groups thousands, `,` marks decimals, money may start with "Rp".
+CURRENCY_RE = r"^\s*(?i:rp)\.?\s*"
+ID_INTEGER_RE = r"\s*(?:(?i:rp)\.?\s*)?[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)\s*"
+ID_DECIMAL_RE = r"\s*(?:(?i:rp)\.?\s*)?[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+\s*"
+# Thousands grouped with dots: never a region code (Kemendagri segments have 2 or 4 digits).
+GROUPED_THOUSANDS_RE = r"\s*[+-]?[1-9]\d{0,2}(?:\.\d{3})+\s*"
+# Day-first dates as written in Indonesia (31/01/2024); month-first is chosen only when a second
+# part above 12 proves it.
+DAY_FIRST_RE = r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\s*"
+# Cells that mean "no value" in statistical tables (BPS: "-" = nothing to report). In a typed
+# column they become field-level missingValues (and a warning), never a silent 0.
+PLACEHOLDERS = frozenset({"-", "\u2013", "\u2014"})  # hyphen, en dash, em dash
+MONTHS_FULL = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+MONTHS_FULL_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+MONTHS_SHORT_CANONICAL = (
+    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+)  # fmt: skip
+MONTHS_SHORT = frozenset(
+    {*(m.upper() for m in MONTHS_SHORT_CANONICAL), "AGS", "AGT", "AUG", "MAY", "OCT", "DEC", "SEPT"}
+)
+MONTHS_FULL_SQL = ", ".join(f"'{m.upper()}'" for m in (*MONTHS_FULL, *MONTHS_FULL_EN))
+MONTHS_SHORT_SQL = ", ".join(f"'{m}'" for m in sorted(MONTHS_SHORT))
 # Share of numeric cells above which a text column is reported as "numbers with a few bad cells".
 NEARLY_ALL = 0.9
 
@@ -127,14 +155,29 @@ class ColumnProfile:
     fitting_integers: int  # integers that fit BIGINT exactly
     min_integer: int | None
     max_integer: int | None
+    # Issue 4: placeholders, Indonesian numbers, month names, day-first dates.
+    dashes: int = 0  # cells that are only "-" (BPS: nothing to report)
+    id_integers: int = 0  # 1.234.567, Rp 1.234 (not plain numbers)
+    id_decimals: int = 0  # 12,5 or 1.234,5
+    currency: int = 0  # cells with an "Rp" prefix
+    plain_as_id: int = 0  # plain numbers that read the same as Indonesian integers (1.234)
+    months_full: int = 0
+    months_short: int = 0
+    day_first_dates: int = 0  # 31/01/2024, 31-01-2024, 31.01.2024
+    max_first_part: int | None = None
+    max_second_part: int | None = None
 
 
-# Per cell, only two regular expressions run (number, code value); the rest are cheap string
-# functions over the flags they produce. v = value, n = number, i = integer, z = code value.
+# Per cell, only two regular expressions run on every cell (number, code value); the rest run
+# only on cells that are not plain numbers (CASE evaluates selectively), or are cheap string
+# functions. v = value, n = number, i = integer, z = code value, o = other (not a number).
 CELL_FLAGS = (
     "{c} AS v{k}",
     f"regexp_full_match({{c}}, '{NUMBER_RE}') AS n{{k}}",
-    f"regexp_matches({{c}}, '{CODE_VALUE_RE}') AS z{{k}}",
+    # Dotted thousands (1.234.567) and day-first dates (01/02/2024) are not codes.
+    f"CASE WHEN regexp_matches({{c}}, '{CODE_VALUE_RE}') THEN NOT ("
+    f"regexp_full_match({{c}}, '{GROUPED_THOUSANDS_RE}')"
+    f" OR regexp_full_match({{c}}, '{DAY_FIRST_RE}')) ELSE false END AS z{{k}}",
 )
 PROFILE_MEASURES = (
     "count(v{k})",
@@ -148,6 +191,18 @@ PROFILE_MEASURES = (
     "count(b{k})",
     "min(b{k})",
     "max(b{k})",
+    f"count_if(v{{k}} IN ({', '.join(repr(d) for d in sorted(PLACEHOLDERS))}))",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE regexp_full_match(v{{k}}, '{ID_INTEGER_RE}') END)",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE regexp_full_match(v{{k}}, '{ID_DECIMAL_RE}') END)",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE regexp_matches(v{{k}}, '{CURRENCY_RE}') END)",
+    f"count_if(CASE WHEN n{{k}} THEN regexp_full_match(v{{k}}, '{ID_INTEGER_RE}') ELSE false END)",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE upper(trim(v{{k}})) IN ({MONTHS_FULL_SQL}) END)",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE upper(trim(v{{k}})) IN ({MONTHS_SHORT_SQL}) END)",
+    f"count_if(CASE WHEN n{{k}} THEN false ELSE regexp_full_match(v{{k}}, '{DAY_FIRST_RE}') END)",
+    f"max(CASE WHEN n{{k}} THEN NULL WHEN regexp_full_match(v{{k}}, '{DAY_FIRST_RE}')"
+    " THEN try_cast(regexp_extract(v{k}, '(\\d{1,2})', 1) AS INTEGER) END)",
+    f"max(CASE WHEN n{{k}} THEN NULL WHEN regexp_full_match(v{{k}}, '{DAY_FIRST_RE}')"
+    " THEN try_cast(regexp_extract(v{k}, '\\d{1,2}[/.-](\\d{1,2})', 1) AS INTEGER) END)",
 )
 
 
@@ -186,18 +241,8 @@ def profile_columns(
     return [ColumnProfile(*row[k * width : (k + 1) * width]) for k in range(len(columns))]
 
 
-def infer_field(name: str, profile: ColumnProfile) -> dict[str, Any]:
-    field: dict[str, Any] = {"name": name, "type": "string", "format": "default"}
-    filled = profile.filled
-    if filled == 0:
-        return field
-    if header_says_code(name) or profile.code_values:
-        # Kept as text on purpose; the flag tells the schema editor (issue 4) why.
-        field["codeLike"] = True
-        return field
-    if profile.booleans == filled:
-        field["type"] = "boolean"
-    elif profile.integers == filled and profile.fitting_integers == filled:
+def _standard_numeric_field(field: dict[str, Any], name: str, profile: ColumnProfile) -> None:
+    if profile.integers == profile.numbers and profile.fitting_integers == profile.numbers:
         is_year = (
             header_says_year(name)
             and profile.min_integer is not None
@@ -205,15 +250,76 @@ def infer_field(name: str, profile: ColumnProfile) -> dict[str, Any]:
             and (profile.max_integer or 0) <= YEAR_MAX
         )
         field["type"] = "year" if is_year else "integer"
-    elif profile.numbers == filled:
+    else:
         field["type"] = "number"
-    elif profile.dates == filled:
+
+
+def _indonesian_numeric_field(field: dict[str, Any], profile: ColumnProfile) -> None:
+    field["type"] = "number" if profile.id_decimals else "integer"
+    field["groupChar"] = "."
+    if profile.id_decimals:
+        field["decimalChar"] = ","
+    if profile.currency:
+        field["bareNumber"] = False
+
+
+def _reads_as_indonesian(profile: ColumnProfile, content: int, decimal: str | None) -> bool:
+    """Every cell reads as an Indonesian number, and at least one can only be read that way
+    (or the user said the decimal mark is a comma)."""
+    if decimal == ".":
+        return False
+    indonesian_only = profile.id_integers + profile.id_decimals
+    if indonesian_only + profile.plain_as_id != content:
+        return False
+    return indonesian_only > 0 or decimal == ","
+
+
+def infer_field(name: str, profile: ColumnProfile, decimal: str | None = None) -> dict[str, Any]:
+    """The field a column's profile proposes (see the module docstring for the rules)."""
+    field: dict[str, Any] = {"name": name, "type": "string", "format": "default"}
+    filled = profile.filled
+    if filled == 0:
+        return field
+    if header_says_code(name) or profile.code_values:
+        # Kept as text on purpose; the flag tells the schema editor why.
+        field["codeLike"] = True
+        return field
+    content = filled - profile.dashes  # cells other than "-" placeholders
+    if content == 0:
+        return field
+    if profile.booleans == filled:
+        field["type"] = "boolean"
+    elif profile.numbers == content and (decimal != "," or profile.integers == content):
+        _standard_numeric_field(field, name, profile)
+    elif _reads_as_indonesian(profile, content, decimal):
+        _indonesian_numeric_field(field, profile)
+    elif profile.dates == content:
         field["type"] = "date"
+    elif profile.day_first_dates == content:
+        month_first = (profile.max_second_part or 0) > 12 and (profile.max_first_part or 0) <= 12
+        field["type"] = "date"
+        field["format"] = "%m/%d/%Y" if month_first else "%d/%m/%Y"  # separator fixed later
+    elif profile.months_full == content or profile.months_short == content:
+        field["monthName"] = True
+        return field
+    if profile.dashes and field["type"] != "string":
+        field["missingValues"] = ["", *sorted(PLACEHOLDERS)]
     return field
 
 
 def _mostly_numeric(profile: ColumnProfile) -> bool:
-    return 0 < profile.numbers < profile.filled and profile.numbers >= NEARLY_ALL * profile.filled
+    numeric = profile.numbers + profile.id_integers + profile.id_decimals
+    content = profile.filled - profile.dashes
+    return 0 < numeric < content and numeric >= NEARLY_ALL * content
+
+
+def _example(con, table: str, column: str, condition: str) -> tuple[int, str]:
+    source = quote_identifier(column)
+    return con.execute(
+        f"SELECT {ROW_COLUMN}, {source} FROM {table} "  # noqa: S608 - quoted identifiers only
+        f"WHERE {source} IS NOT NULL AND {condition.format(c=source)} "
+        f"ORDER BY {ROW_COLUMN} LIMIT 1"
+    ).fetchone()
 
 
 def _warn_mostly_numeric(
@@ -224,15 +330,19 @@ def _warn_mostly_numeric(
     profile: ColumnProfile,
     report: Report,
 ) -> None:
-    """A number column with a few placeholder cells (`-`, `n/a`) stays text; say so, with an
-    example, so the produsen can fix the file (issue 4 turns this into declared missing values)."""
-    source = quote_identifier(column)
-    row, cell = con.execute(
-        f"SELECT {ROW_COLUMN}, {source} FROM {table} "  # noqa: S608 - quoted identifiers only
-        f"WHERE {source} IS NOT NULL AND NOT regexp_full_match({source}, '{NUMBER_RE}') "
-        f"ORDER BY {ROW_COLUMN} LIMIT 1"
-    ).fetchone()
-    bad = profile.filled - profile.numbers
+    """A number column with a few odd cells (`n/a`, `x`) stays text; say so, with an example,
+    so the produsen can fix the file (or declare the value missing in the schema)."""
+    row, cell = _example(
+        con,
+        table,
+        column,
+        f"NOT regexp_full_match({{c}}, '{NUMBER_RE}') "
+        f"AND NOT regexp_full_match({{c}}, '{ID_INTEGER_RE}') "
+        f"AND NOT regexp_full_match({{c}}, '{ID_DECIMAL_RE}') "
+        f"AND {{c}} NOT IN ({', '.join(repr(d) for d in sorted(PLACEHOLDERS))})",
+    )
+    numeric = profile.numbers + profile.id_integers + profile.id_decimals
+    bad = profile.filled - profile.dashes - numeric
     message = ngettext(
         "Column “%(field)s” holds numbers but %(count)d cell is not a number (e.g. “%(cell)s”"
         " in row %(row)d); the column was kept as text.",
@@ -243,19 +353,122 @@ def _warn_mostly_numeric(
     report.warning("type-error", message, row=row, field=name, cell=cell, count=bad)
 
 
+def _warn_placeholders(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    column: str,
+    name: str,
+    profile: ColumnProfile,
+    report: Report,
+) -> None:
+    """`-` cells in a typed column are read as missing (not as 0): say where, so nothing is
+    silently reinterpreted."""
+    row, cell = _example(
+        con, table, column, f"{{c}} IN ({', '.join(repr(d) for d in sorted(PLACEHOLDERS))})"
+    )
+    message = ngettext(
+        "Column “%(field)s”: %(count)d cell holds “%(cell)s” (row %(row)d); it is read as"
+        " empty (no data), not as 0. If it means zero, write 0 in the file.",
+        "Column “%(field)s”: %(count)d cells hold “%(cell)s” (first in row %(row)d); they are"
+        " read as empty (no data), not as 0. If they mean zero, write 0 in the file.",
+        profile.dashes,
+    ) % {"field": name, "count": profile.dashes, "cell": cell.strip(), "row": row}
+    report.warning("missing-value", message, row=row, field=name, cell=cell, count=profile.dashes)
+
+
+def _date_separator(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str | None:
+    """The one separator a day-first date column uses (`/`, `-` or `.`), None when mixed."""
+    source = quote_identifier(column)
+    found = con.execute(
+        f"SELECT DISTINCT regexp_extract({source}, '^\\s*\\d{{1,2}}([/.-])', 1) "  # noqa: S608
+        f"FROM {table} WHERE regexp_full_match({source}, '{DAY_FIRST_RE}') LIMIT 3"
+    ).fetchall()
+    separators = {row[0] for row in found}
+    return separators.pop() if len(separators) == 1 else None
+
+
+def _settle_day_first_date(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, field: dict[str, Any]
+) -> None:
+    """Fix the date pattern's separator and check every cell is a real date (31/02 is not)."""
+    separator = _date_separator(con, table, column)
+    if separator is None:
+        field.update(type="string", format="default")
+        field.pop("missingValues", None)
+        return
+    pattern = field["format"].replace("/", separator)
+    source = quote_identifier(column)
+    bad = con.execute(
+        f"SELECT count(*) FROM {table} WHERE {source} IS NOT NULL "  # noqa: S608
+        f"AND {source} NOT IN ({', '.join(repr(d) for d in sorted(PLACEHOLDERS))}) "
+        f"AND try_strptime(trim({source}), {quote_literal(pattern)}) IS NULL"
+    ).fetchone()[0]
+    if bad:
+        field.update(type="string", format="default")
+        field.pop("missingValues", None)
+        return
+    field["format"] = pattern
+
+
+def _month_enum(con: duckdb.DuckDBPyConnection, table: str, column: str, profile) -> list[str]:
+    """All twelve month names in the spelling the file uses (upper, title or lower case).
+
+    The whole year is allowed, not only the months present, so next month's file fits."""
+    source = quote_identifier(column)
+    values = [
+        row[0]
+        for row in con.execute(
+            f"SELECT DISTINCT trim({source}) FROM {table} "  # noqa: S608
+            f"WHERE {source} IS NOT NULL LIMIT 40"
+        ).fetchall()
+    ]
+    names = MONTHS_FULL if profile.months_full >= profile.months_short else MONTHS_SHORT_CANONICAL
+    values = [v for v in values if v not in PLACEHOLDERS]
+    if values and all(v == v.upper() for v in values):
+        return [n.upper() for n in names]
+    if values and all(v == v.title() for v in values):
+        return [n.title() for n in names]
+    if values and all(v == v.lower() for v in values):
+        return [n.lower() for n in names]
+    return []
+
+
+def decimal_mark(schema: dict[str, Any]) -> str | None:
+    """ "," when a number field reads a decimal comma, "." when numbers are plain, None without
+    numbers — the choice shown to the user."""
+    numeric = [f for f in schema.get("fields", []) if f.get("type") in ("number", "integer")]
+    if not numeric:
+        return None
+    return "," if any(f.get("decimalChar") == "," for f in numeric) else "."
+
+
 def infer_schema(
     con: duckdb.DuckDBPyConnection,
     table: str,
     columns: list[str],
     names: list[str],
     report: Report | None = None,
+    *,
+    decimal: str | None = None,
 ) -> dict[str, Any]:
+    """A Table Schema proposed for the table of text cells (`decimal`: "," or "." to impose the
+    decimal mark, None to detect it per column)."""
     profiles = profile_columns(con, table, columns)
     fields = []
     for column, name, profile in zip(columns, names, profiles, strict=True):
-        field = infer_field(name, profile)
-        is_plain_text = field["type"] == "string" and not field.get("codeLike")
+        field = infer_field(name, profile, decimal)
+        if field["type"] == "date" and field.get("format", "default") != "default":
+            _settle_day_first_date(con, table, column, field)
+        if field.get("monthName"):
+            enum = _month_enum(con, table, column, profile)
+            if enum:
+                field["constraints"] = {"enum": enum}
+        is_plain_text = field["type"] == "string" and not (
+            field.get("codeLike") or field.get("monthName")
+        )
         if report is not None and is_plain_text and _mostly_numeric(profile):
             _warn_mostly_numeric(con, table, column, name, profile, report)
+        if report is not None and field.get("missingValues"):
+            _warn_placeholders(con, table, column, name, profile, report)
         fields.append(field)
     return {"fields": fields, "missingValues": [""]}

@@ -1,7 +1,9 @@
 """CSV/TSV reader: DuckDB `read_csv` with every column as text (`all_varchar`); typing comes later.
 
-Rows with too many or too few cells are collected by DuckDB's reject tables (vectorised, no
-Python loop over rows) and reported as `extra-cell` / `missing-cell` with their line numbers.
+The file streams straight into DuckDB (no Python loop over rows). Only the first rows are parsed
+in Python, to find the header block (title rows, multi-row headers — header.py); DuckDB then
+skips those lines. Rows with too many or too few cells are collected by DuckDB's reject tables
+and reported as `extra-cell` / `missing-cell` with their line numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,19 @@ import io
 import duckdb
 from django.utils.translation import gettext as _
 
-from satudata.warehouse.ingest.readers import RAW_TABLE, ROW_COLUMN, TableRead, register
+from satudata.warehouse.ingest.header import (
+    HEADER_SCAN_ROWS,
+    detect_header,
+    format_header_rows,
+    parse_header_rows,
+)
+from satudata.warehouse.ingest.readers import (
+    RAW_TABLE,
+    ROW_COLUMN,
+    TableRead,
+    check_cell_lengths,
+    register,
+)
 from satudata.warehouse.ingest.report import Report, fail
 from satudata.warehouse.ingest.sniff import HEAD_BYTES, Sniffed
 
@@ -28,19 +42,29 @@ REJECT_TYPES = {
 }
 
 
-def _header_width(sniffed: Sniffed) -> int:
+def _head_records(sniffed: Sniffed) -> tuple[list[list[str]], list[int]]:
+    """The first records of the file and, for each, the physical line it ends on."""
     with sniffed.text_path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
         head = handle.read(HEAD_BYTES)
-    for row in pycsv.reader(io.StringIO(head), delimiter=sniffed.delimiter or ","):
-        if row:  # DuckDB skips empty lines too, so both agree on the first record
-            return len(row)
-    return 0
+    complete = head.rsplit("\n", 1)[0] + "\n" if len(head) == HEAD_BYTES and "\n" in head else head
+    reader = pycsv.reader(io.StringIO(complete), delimiter=sniffed.delimiter or ",")
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            ends.append(reader.line_num)
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+    except pycsv.Error:
+        pass  # a broken quote in the sample: DuckDB reports it with its line
+    return rows, ends
 
 
-def _reject_message(kind: str, line: int, expected: int, raw_line: str) -> str:
+def _reject_message(kind: str, line: int, expected: int, raw_line: str, delimiter: str) -> str:
     found = None
     if raw_line is not None:
-        found = len(next(pycsv.reader(io.StringIO(raw_line)), []))
+        found = len(next(pycsv.reader(io.StringIO(raw_line), delimiter=delimiter), []))
     if kind == "extra-cell":
         return _("Row %(row)d has more cells (%(found)s) than the header has columns (%(n)d).") % {
             "row": line,
@@ -60,7 +84,9 @@ def _reject_message(kind: str, line: int, expected: int, raw_line: str) -> str:
     }
 
 
-def _report_rejects(con: duckdb.DuckDBPyConnection, width: int, report: Report) -> None:
+def _report_rejects(
+    con: duckdb.DuckDBPyConnection, width: int, report: Report, delimiter: str
+) -> None:
     rows = con.execute(
         "SELECT line, error_type, csv_line FROM reject_errors ORDER BY line LIMIT 1000"
     ).fetchall()
@@ -71,37 +97,63 @@ def _report_rejects(con: duckdb.DuckDBPyConnection, width: int, report: Report) 
             continue
         seen.add(line)
         kind = REJECT_TYPES.get(str(error_type), "source-error")
-        report.error(kind, _reject_message(kind, int(line), width, raw_line), row=int(line))
+        report.error(
+            kind, _reject_message(kind, int(line), width, raw_line, delimiter), row=int(line)
+        )
     if total > len(seen):
         report.error_count += total - len(seen)
 
 
+def _header_block(sniffed: Sniffed, rows: list[list[str]]):
+    content = [row for row in rows if any(cell.strip() for cell in row)]
+    if not content:
+        raise fail("source-error", _("The file has no header row."))
+    if sniffed.options.header_rows:
+        first, last = parse_header_rows(sniffed.options.header_rows)
+        width = len(rows[min(last, len(rows)) - 1]) if rows else 0
+        return detect_header(rows, width, requested=(first - 1, last - 1)), width
+    # The widest common row shape decides where the header is; the header's last row then
+    # fixes the number of columns (as a one-row header always did).
+    widths = [len(row) for row in content]
+    sample_width = max(set(widths), key=widths.count)
+    block = detect_header(rows, sample_width)
+    return block, len(rows[block.last])
+
+
 @register("csv")
 def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -> TableRead:
-    width = _header_width(sniffed)
+    rows, ends = _head_records(sniffed)
+    block, width = _header_block(sniffed, rows)
     if width == 0:
         raise fail("source-error", _("The file has no header row."))
+    labels = list(block.labels) + [None] * (width - len(block.labels))
+    labels = labels[:width]
+    skip_lines = ends[block.last]
+    delimiter = sniffed.delimiter or ","
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     con.execute(
         f"""
         CREATE TEMP TABLE csv_cells AS
         SELECT * FROM read_csv(
             ?, header = false, auto_detect = false, all_varchar = true,
-            delim = ?, quote = '"', escape = '"', columns = {columns},
+            delim = ?, quote = '"', escape = '"', columns = {columns}, skip = {int(skip_lines)},
             max_line_size = {MAX_LINE_BYTES}, store_rejects = true
         )
         """,  # noqa: S608 - `columns` is built from generated names c0…cN only
-        [str(sniffed.text_path), sniffed.delimiter or ","],
+        [str(sniffed.text_path), delimiter],
     )
-    _report_rejects(con, width, report)
-    # Insertion order is file order, so rowid + 1 is the row number (header = row 1); it travels
-    # with each row, and the Parquet writer orders by it.
+    _report_rejects(con, width, report, delimiter)
+    # Insertion order is file order, so rowid + first data row is the row number (a one-row
+    # header is row 1); it travels with each row, and the Parquet writer orders by it.
+    first_data_row = block.last + 2
     con.execute(
         f"CREATE TEMP TABLE {RAW_TABLE} AS "  # noqa: S608 - fixed names
-        f"SELECT rowid + 1 AS {ROW_COLUMN}, * FROM csv_cells"
+        f"SELECT rowid + {int(first_data_row)} AS {ROW_COLUMN}, * FROM csv_cells"
     )
     con.execute("DROP TABLE csv_cells")
-    header = con.execute(f"SELECT * FROM {RAW_TABLE} WHERE {ROW_COLUMN} = 1").fetchone()  # noqa: S608
-    con.execute(f"DELETE FROM {RAW_TABLE} WHERE {ROW_COLUMN} = 1")  # noqa: S608
-    labels = list(header[1:]) if header else [None] * width
-    return TableRead(labels=labels)
+    sniffed.choices["header_rows"] = format_header_rows(block.first + 1, block.last + 1)
+    if block.titles:
+        sniffed.choices["titles"] = block.titles
+    table_read = TableRead(labels=labels)
+    check_cell_lengths(con, table_read, report)
+    return table_read

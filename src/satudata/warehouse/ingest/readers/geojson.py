@@ -1,13 +1,12 @@
 """A minimal GeoJSON reader: a FeatureCollection becomes one row per feature — its properties as
 columns and its geometry as GeoJSON text in a `geometry` column. The dataset becomes spatial.
 
-Loads the document in memory (bounded by the upload limit); a streaming reader for large layers
-belongs to issue 4.
+Loads the document in memory (bounded by `SATUDATA_JSON_MAX_MB`, see json_table.py); numbers in
+properties keep their text as written.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import duckdb
@@ -19,46 +18,21 @@ from satudata.warehouse.ingest.readers import (
     ROW_COLUMN,
     TableRead,
     cell_column,
+    check_cell_lengths,
     register,
 )
+from satudata.warehouse.ingest.readers.json_table import json_cell, load_document
 from satudata.warehouse.ingest.report import Report, fail
 from satudata.warehouse.ingest.sniff import Sniffed
 
 GEOMETRY_COLUMN = "geometry"
 
 
-def _cell(value: Any) -> str | None:
-    """A property value as the text it would have in a CSV (typed again by inference)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _features(sniffed: Sniffed) -> list[dict]:
-    try:
-        with sniffed.text_path.open("r", encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise fail(
-            "source-error",
-            _("The file is not valid JSON (line %(line)s): %(error)s")
-            % {"line": getattr(exc, "lineno", "?"), "error": getattr(exc, "msg", str(exc))},
-        ) from None
-    except RecursionError:
-        raise fail("source-error", _("The JSON document is nested too deeply.")) from None
+def _features(document) -> list[dict]:
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise fail(
             "format-error",
-            _(
-                "Only GeoJSON FeatureCollection files can be read yet"
-                ' ("type": "FeatureCollection").'
-            ),
+            _('Only GeoJSON FeatureCollection files can be read ("type": "FeatureCollection").'),
         )
     features = document.get("features")
     if not isinstance(features, list):
@@ -68,7 +42,11 @@ def _features(sniffed: Sniffed) -> list[dict]:
 
 @register("geojson")
 def read_geojson(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -> TableRead:
-    features = _features(sniffed)
+    return table_from_document(con, load_document(sniffed.text_path), report)
+
+
+def table_from_document(con: duckdb.DuckDBPyConnection, document, report: Report) -> TableRead:
+    features = _features(document)
     labels: list[str] = []
     positions: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
@@ -94,8 +72,8 @@ def read_geojson(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Repor
     all_labels = [*labels, geometry_label]
     columns: dict[str, list] = {ROW_COLUMN: [row["n"] + 2 for row in rows]}
     for key, position in positions.items():
-        columns[cell_column(position)] = [_cell(row["properties"].get(key)) for row in rows]
-    columns[cell_column(len(labels))] = [_cell(row["geometry"]) for row in rows]
+        columns[cell_column(position)] = [json_cell(row["properties"].get(key)) for row in rows]
+    columns[cell_column(len(labels))] = [json_cell(row["geometry"]) for row in rows]
     table = pa.table(
         {
             name: pa.array(values, type=pa.int64() if name == ROW_COLUMN else pa.string())
@@ -105,4 +83,6 @@ def read_geojson(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Repor
     con.register("geojson_arrow", table)
     con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM geojson_arrow")  # noqa: S608
     con.unregister("geojson_arrow")
-    return TableRead(labels=all_labels, is_spatial=True)
+    table_read = TableRead(labels=all_labels, is_spatial=True)
+    check_cell_lengths(con, table_read, report)
+    return table_read
