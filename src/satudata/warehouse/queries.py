@@ -1,27 +1,26 @@
 """Read helpers for the warehouse, always through the permission layer.
 
-Queries run on DuckDB over a version's immutable Parquet file. User input (sort column, page)
-never reaches SQL as text: the sort column must be one of the schema's fields and is quoted as an
-identifier, the direction is one of two keywords, and numbers are bound as parameters.
+Queries run on DuckDB over a version's immutable Parquet file (the data view's query builder is
+in dataview.py, version comparison in versions.py); their answers are cached by the Parquet
+sha256 (`cached_query`). This module also assembles the dataset page's data panel.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from satudata.core import blobs
 from satudata.core.permissions import actor_for
-from satudata.warehouse import engine
 from satudata.warehouse.models import Version
 
-PAGE_SIZE_MAX = 100
 # Longer text cells are shortened in the on-screen table (not in downloads).
 PREVIEW_CELL_MAX_CHARS = 200
 # Text up to this length stays on one line in the table; longer text wraps in a bounded column.
@@ -36,88 +35,24 @@ TYPE_LABELS = {
     "boolean": _("yes/no"),
 }
 ROW_POSITION = "file_row_number"  # the column DuckDB's read_parquet adds on request
+# Query results over immutable versions may be kept for a long time; the bound only keeps the
+# cache from holding answers for versions nobody looks at any more.
+QUERY_CACHE_TIMEOUT_S = 7 * 24 * 3600
+QUERY_CACHE_PREFIX = "satudata:wh:1:"
+T = TypeVar("T")
 
 
-@dataclass
-class PreviewPage:
-    columns: list[dict[str, Any]]
-    rows: list[list[Any]]
-    total: int
-    page: int
-    page_size: int
-    sort: str | None = None
-    descending: bool = False
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
-
-    @property
-    def headers(self) -> list[dict[str, Any]]:
-        """What the table header needs: name, type label, sort state and the next direction."""
-        found = []
-        for column in self.columns:
-            name = column["name"]
-            sorted_here = name == self.sort
-            found.append(
-                {
-                    "name": name,
-                    "type": column.get("type", "string"),
-                    "type_label": TYPE_LABELS.get(column.get("type", "string"), ""),
-                    "code_like": bool(column.get("codeLike")),
-                    "sorted": sorted_here,
-                    "aria_sort": (
-                        ("descending" if self.descending else "ascending") if sorted_here else ""
-                    ),
-                    # A click on the sorted column flips it; on another column sorts ascending.
-                    "next_desc": "1" if sorted_here and not self.descending else "0",
-                    "numeric": column.get("type") in NUMERIC_TYPES,
-                }
-            )
+def cached_query(parts: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, cached under `parts` — which must start with what identifies the data (the
+    Parquet sha256 of the version(s)): versions are immutable, so an answer never goes stale."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = QUERY_CACHE_PREFIX + digest
+    found = cache.get(key)
+    if found is not None:
         return found
-
-    @property
-    def table_rows(self) -> list[list[dict[str, Any]]]:
-        """Cells ready for display: long text (e.g. GeoJSON geometry) is shortened on screen;
-        the downloads always carry the full value."""
-        numeric = [column.get("type") in NUMERIC_TYPES for column in self.columns]
-        return [
-            [
-                _display_cell(value, is_number)
-                for value, is_number in zip(row, numeric, strict=False)
-            ]
-            for row in self.rows
-        ]
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_row(self) -> int:
-        return (self.page - 1) * self.page_size + 1 if self.total else 0
-
-    @property
-    def last_row(self) -> int:
-        return min(self.total, self.page * self.page_size)
-
-
-def _display_cell(value: Any, numeric: bool) -> dict[str, Any]:
-    truncated = isinstance(value, str) and len(value) > PREVIEW_CELL_MAX_CHARS
-    if truncated:
-        value = value[:PREVIEW_CELL_MAX_CHARS] + "…"
-    return {
-        "value": value,
-        "null": value is None,
-        "numeric": numeric,
-        "boolean": isinstance(value, bool),
-        "truncated": truncated,
-        "long": isinstance(value, str) and len(value) > PREVIEW_SHORT_CELL_CHARS,
-    }
+    value = compute()
+    cache.set(key, value, QUERY_CACHE_TIMEOUT_S)
+    return value
 
 
 def schema_fields(version: Version) -> list[dict[str, Any]]:
@@ -129,68 +64,14 @@ def parquet_path(version: Version):
     return blobs.blob_path(version.parquet_sha256)
 
 
-def _clamp(value: Any, low: int, high: int, default: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return max(low, min(high, number))
-
-
-def preview_page(
-    version: Version,
-    *,
-    page: Any = 1,
-    page_size: Any = None,
-    sort: str | None = None,
-    descending: bool = False,
-) -> PreviewPage:
-    """One page of a version's rows, optionally sorted by one column."""
-    fields = schema_fields(version)
-    names = [f["name"] for f in fields]
-    default_size = int(settings.SATUDATA_PREVIEW_PAGE_SIZE)
-    size = _clamp(page_size, 1, PAGE_SIZE_MAX, default_size)
-    total = int(version.row_count)
-    pages = max(1, math.ceil(total / size))
-    number = _clamp(page, 1, pages, 1)
-    sort_name = sort if sort in names else None
-    descending = bool(descending) and sort_name is not None
-    if not names or not version.parquet_sha256:
-        return PreviewPage([], [], 0, 1, size)
-    selected = ", ".join(engine.quote_identifier(name) for name in names)
-    # The position in the file is the default order and breaks ties when sorting, so paging
-    # through equal values is stable (unless a column has that very name).
-    position = ROW_POSITION if ROW_POSITION not in names else None
-    keys = []
-    if sort_name is not None:
-        direction = "DESC" if descending else "ASC"
-        keys.append(f"{engine.quote_identifier(sort_name)} {direction} NULLS LAST")
-    if position:
-        keys.append(position)
-    order = f"ORDER BY {', '.join(keys)}" if keys else ""
-    con = engine.connect()
-    try:
-        rows = con.execute(
-            f"SELECT {selected} FROM read_parquet(?, file_row_number = {bool(position)}) "  # noqa: S608
-            f"{order} LIMIT ? OFFSET ?",
-            [str(parquet_path(version)), size, (number - 1) * size],
-        ).fetchall()
-    finally:
-        con.close()
-    return PreviewPage(
-        columns=fields,
-        rows=[list(row) for row in rows],
-        total=total,
-        page=number,
-        page_size=size,
-        sort=sort_name,
-        descending=descending,
-    )
-
-
 def versions_for(user, dataset) -> list[Version]:
     """The dataset's versions this user may see, newest first."""
-    return list(Version.objects.visible_to(user).filter(dataset_id=dataset.pk).order_by("-number"))
+    return list(
+        Version.objects.visible_to(user)
+        .filter(dataset_id=dataset.pk)
+        .select_related("created_by")
+        .order_by("-number")
+    )
 
 
 def version_to_show(user, dataset) -> Version | None:
@@ -218,32 +99,54 @@ def public_version(user, dataset) -> Version | None:
     return Version.objects.visible_to(user).filter(pk=dataset.published_version_id).first()
 
 
+def _data_view(request: HttpRequest, version: Version | None) -> tuple[Any, str]:
+    """The data view page for the panel, and the message when the filters were not usable (the
+    unfiltered first page is shown then)."""
+    from satudata.core.errors import ValidationFailed
+    from satudata.warehouse.dataview import DataQuery, data_page, parse_query
+
+    if version is None:
+        return None, ""
+    try:
+        query = parse_query(version, request.GET)
+    except ValidationFailed as exc:
+        return data_page(version, DataQuery(page_size=_default_page_size())), exc.message
+    return data_page(version, query), ""
+
+
+def _default_page_size() -> int:
+    return int(settings.SATUDATA_PREVIEW_PAGE_SIZE)
+
+
 def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
     """Context for `{% include "warehouse/_data_panel.html" %}` on the dataset page."""
     from satudata.catalog.models import Dataset
+    from satudata.warehouse.exports import formats_for
 
     user = request.user
     actor = actor_for(user)
     version = version_to_show(user, dataset)
     can_upload = Dataset.objects.editable_by(actor).filter(pk=dataset.pk).exists()
-    preview = None
-    if version is not None:
-        preview = preview_page(
-            version,
-            page=request.GET.get("page", 1),
-            sort=request.GET.get("sort"),
-            descending=request.GET.get("desc") == "1",
-        )
-    versions = versions_for(user, dataset) if (can_upload or actor.oversees_all) else []
+    view, view_error = _data_view(request, version)
+    versions = versions_for(user, dataset)
+    published = public_version(user, dataset)
     panel = {
         "dataset": dataset,
         "version": version,
         "is_draft": version is not None and version.pk != dataset.published_version_id,
-        "public_version": public_version(user, dataset),
-        "preview": preview,
+        "public_version": published,
+        "view": view,
+        "view_error": view_error,
         "preview_url": reverse("warehouse:preview", args=[dataset.slug]),
+        "stats_url": reverse("warehouse:data_stats", args=[dataset.slug]),
+        "compare_url": reverse("warehouse:version_compare", args=[dataset.slug]),
+        "formats": formats_for(version) if version is not None else [],
         "versions": versions,
+        "newest_number": versions[0].number if versions else None,
+        # Who made a version is shown to those who see the drafts; the public sees the agency.
+        "show_authors": can_upload or actor.oversees_all,
         "can_upload": can_upload,
+        "can_restore": can_upload,
         "can_publish": actor.is_walidata,
         "upload_url": reverse("warehouse:upload", args=[dataset.slug]),
     }

@@ -201,3 +201,12 @@ def publish_version(actor, version: Version) -> Version:
         )
         _refresh_catalogue(dataset)
     return current
+
+
+def restore_version(actor, version: Version, *, message: str = "") -> Version:
+    """A new draft with the content and schema of an older `version` (versions.py has the
+    logic): the next version number, audit `version.restore`, history untouched. Same content as
+    the newest version → that version, nothing new."""
+    from satudata.warehouse.versions import restore_version as restore
+
+    return restore(actor, version, message=message)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from satudata.warehouse import views
+from satudata.warehouse import version_views, views
 
 app_name = "warehouse"
 urlpatterns = [
@@ -15,4 +15,13 @@ urlpatterns = [
         name="version_download",
     ),
     path("dataset/<slug:slug>/versi/<int:number>/terbitkan", views.publish, name="publish"),
+    path("dataset/<slug:slug>/data/statistik", version_views.data_stats, name="data_stats"),
+    path(
+        "dataset/<slug:slug>/versi/banding", version_views.version_compare, name="version_compare"
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/pulihkan",
+        version_views.version_restore,
+        name="version_restore",
+    ),
 ]

@@ -3,14 +3,10 @@ publishing. Every lookup goes through `visible_to(request.user)`; hidden → 404
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,10 +14,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from satudata.catalog.models import Dataset
-from satudata.core import blobs
 from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
-from satudata.warehouse import queries, services, uploads
-from satudata.warehouse.exports import exporters
+from satudata.warehouse import queries, services, uploads, version_views
+from satudata.warehouse.exports.http import download_response
 from satudata.warehouse.forms import UploadForm
 from satudata.warehouse.ingest.receive import too_large_message
 from satudata.warehouse.models import Version
@@ -42,6 +37,8 @@ def _visible_dataset(request: HttpRequest, slug: str) -> Dataset:
 
 
 def _visible_version(request: HttpRequest, dataset: Dataset, number: int) -> Version:
+    if not 0 < number < 2**31:  # beyond any version number (and PostgreSQL's integer)
+        raise Http404(_("Version not found."))
     version = (
         Version.objects.visible_to(request.user).filter(dataset=dataset, number=number).first()
     )
@@ -146,43 +143,17 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
         version = queries.version_to_show(request.user, dataset)
         if version is None:
             raise Http404(_("This dataset has no data yet."))
-    page = queries.preview_page(
-        version,
-        page=request.GET.get("page", 1),
-        sort=request.GET.get("sort") or None,
-        descending=request.GET.get("desc") == "1",
-    )
-    context = {
-        "dataset": dataset,
-        "version": version,
-        "preview": page,
-        "preview_url": reverse("warehouse:preview", args=[dataset.slug]),
-    }
-    if getattr(request, "htmx", False):
-        return render(request, "warehouse/_preview.html", context)
-    return render(request, "warehouse/preview_page.html", context)
+    # The data view: filters, sort and page from the query string (dataview.py); bad filters
+    # answer 400 with the message above the unfiltered table.
+    return version_views.render_data_view(request, dataset, version)
 
 
 # --- downloads ------------------------------------------------------------------------------
 
 
-def _file_response(version: Version, dataset: Dataset, fmt: str) -> HttpResponse:
-    formats = exporters()
-    if fmt not in formats:
-        raise Http404(_("Unknown download format."))
-    export, content_type = formats[fmt]
-    tmp_dir = blobs.default_store().tmp_dir
-    fd, name = tempfile.mkstemp(prefix="export-", suffix=f".{fmt}", dir=tmp_dir)
-    os.close(fd)
-    path = Path(name)
-    try:
-        export(version, path)
-        handle = path.open("rb")
-    finally:
-        # The open handle keeps the bytes readable while they stream; the name goes now.
-        path.unlink(missing_ok=True)
-    filename = f"{dataset.slug}-v{version.number}.{fmt}"
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+def _file_response(request, version: Version, dataset: Dataset, fmt: str) -> HttpResponse:
+    # Streamed (or the Parquet blob itself), with a strong ETag and 304 (exports/http.py).
+    return download_response(request, dataset, version, fmt)
 
 
 @require_GET
@@ -192,13 +163,13 @@ def download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     version = queries.public_version(request.user, dataset)
     if version is None:
         raise Http404(_("This dataset has no published data yet."))
-    return _file_response(version, dataset, fmt)
+    return _file_response(request, version, dataset, fmt)
 
 
 @require_GET
 def version_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
     dataset = _visible_dataset(request, slug)
-    return _file_response(_visible_version(request, dataset, number), dataset, fmt)
+    return _file_response(request, _visible_version(request, dataset, number), dataset, fmt)
 
 
 # --- publish --------------------------------------------------------------------------------

@@ -1,26 +1,90 @@
-"""Downloads of a version, one module per format (csv.py, xlsx.py; issue 4 adds JSON, XML,
-Parquet, GeoJSON and the Data Package). Every exporter writes to a file path so large downloads
-are streamed from disk, never built in memory, and every one escapes spreadsheet formulas
-(escape.py)."""
+"""Downloads of a version, one module per format.
+
+Every format is either *streamed* (a generator of bytes over DuckDB record batches: CSV, JSON, XML,
+GeoJSON and the Data Package ZIP), *built* into a temporary file first (XLSX, which openpyxl must
+finish before sending), or the Parquet blob itself. Spreadsheet formats (CSV, XLSX and the CSV in
+the Data Package) escape formulas (escape.py). `http.download_response` serves any of them with a
+strong ETag, 304 answers and a safe file name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from satudata.warehouse.models import Version
 
-Exporter = Callable[[Version, Path], None]
+Streamer = Callable[[Version], Iterator[bytes]]
+Builder = Callable[[Version, Path], None]
+# Bump when an exporter changes its output for the same version, so ETags change with it.
+EXPORT_REVISION = "2"
 
 
-def exporters() -> dict[str, tuple[Exporter, str]]:
-    """Format name → (exporter, content type)."""
-    from satudata.warehouse.exports import csv, xlsx
+@dataclass(frozen=True)
+class ExportFormat:
+    """One download format. `key` is the URL suffix (`unduh.<key>`)."""
 
-    return {
-        "csv": (csv.export_csv, "text/csv; charset=utf-8"),
-        "xlsx": (
-            xlsx.export_xlsx,
+    key: str
+    label: str
+    extension: str
+    content_type: str
+    stream: Streamer | None = None
+    build: Builder | None = None
+    # The file carries dataset metadata (title, licence, translated labels) besides the rows.
+    carries_metadata: bool = False
+    spatial_only: bool = False
+    is_blob: bool = False
+
+    def available_for(self, version: Version) -> bool:
+        if self.spatial_only:
+            from satudata.warehouse.exports.geojson import geometry_field
+
+            return geometry_field(version) is not None
+        return True
+
+
+def export_formats() -> dict[str, ExportFormat]:
+    """Every download format, in the order the page offers them."""
+    from satudata.warehouse.exports import csv, datapackage, geojson, json, xlsx, xml
+
+    formats = [
+        ExportFormat("csv", "CSV", "csv", "text/csv; charset=utf-8", stream=csv.stream_csv),
+        ExportFormat(
+            "xlsx",
+            "XLSX",
+            "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            build=xlsx.export_xlsx,
+            carries_metadata=True,
         ),
-    }
+        ExportFormat(
+            "json", "JSON", "json", "application/json; charset=utf-8", stream=json.stream_json
+        ),
+        ExportFormat("xml", "XML", "xml", "application/xml; charset=utf-8", stream=xml.stream_xml),
+        ExportFormat(
+            "geojson",
+            "GeoJSON",
+            "geojson",
+            "application/geo+json",
+            stream=geojson.stream_geojson,
+            spatial_only=True,
+        ),
+        ExportFormat(
+            "parquet", "Parquet", "parquet", "application/vnd.apache.parquet", is_blob=True
+        ),
+        ExportFormat(
+            "zip",
+            "Data Package",
+            "zip",
+            "application/zip",
+            stream=datapackage.stream_datapackage,
+            carries_metadata=True,
+        ),
+    ]
+    return {item.key: item for item in formats}
+
+
+def formats_for(version: Version) -> list[ExportFormat]:
+    """The formats a version can be downloaded in (GeoJSON only for spatial versions)."""
+    return [item for item in export_formats().values() if item.available_for(version)]

@@ -1,0 +1,518 @@
+"""Versions side by side: what changed between two versions, and restoring an old one.
+
+The comparison runs in DuckDB over the two immutable Parquet files:
+- with a key (the schema's `primaryKey`, or a column the user picks), rows are matched by key:
+  *added* = keys only in the newer version, *removed* = keys only in the older one, *changed* =
+  same key, some other cell different (each changed cell shown old → new);
+- without a key (or when the key is not unique), rows are compared whole, as multisets
+  (`EXCEPT ALL`): a row that changed shows as one removed and one added row.
+Schema changes (fields added, removed, type changed) come from the two Table Schemas. Counts and
+pages are cached by the two Parquet hashes: versions never change.
+
+`restore_version` makes a new draft with the content and schema of an old version (a new version
+number; history is never rewritten). Same content as the newest version → nothing new.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from satudata.core import audit, blobs
+from satudata.core.errors import NotFound, ValidationFailed
+from satudata.core.permissions import actor_for
+from satudata.warehouse import engine
+from satudata.warehouse.models import Version, VersionStatus
+from satudata.warehouse.queries import (
+    NUMERIC_TYPES,
+    cached_query,
+    parquet_path,
+    schema_fields,
+)
+
+DIFF_PAGE_SIZE = 50
+DIFF_KINDS = ("changed", "added", "removed")
+# A column name no upload will have, marking which side of the full join a row came from.
+PRESENT = "__satudata_present"
+RESTORE_MESSAGE_MAX_CHARS = 500
+
+
+@dataclass
+class SchemaChanges:
+    added: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    # (name, old type, new type)
+    retyped: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.retyped)
+
+
+@dataclass
+class ChangedRow:
+    key: list[Any]
+    # (column, old value, new value) for the cells that differ
+    cells: list[tuple[str, Any, Any]]
+
+
+@dataclass
+class VersionDiff:
+    old: Version
+    new: Version
+    key: list[str]
+    key_source: str  # "declared", "chosen" or "" (whole-row comparison)
+    key_problem: str
+    compared: list[str]
+    schema: SchemaChanges
+    added: int
+    removed: int
+    changed: int
+    kind: str
+    page: int
+    page_size: int
+    columns: list[str]
+    rows: list[Any]
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        total = getattr(self, self.kind)
+        self.pages = max(1, math.ceil(total / self.page_size))
+
+    @property
+    def by_key(self) -> bool:
+        return bool(self.key)
+
+    def link(self, kind: str | None = None, page: int = 1) -> str:
+        """The query string of this comparison showing `kind` rows, page `page`."""
+        params = [("a", str(self.old.number)), ("b", str(self.new.number))]
+        if self.key_source == "chosen":
+            params += [("key", name) for name in self.key]
+        params.append(("show", kind or self.kind))
+        if page > 1:
+            params.append(("page", str(page)))
+        return "?" + urlencode(params)
+
+    @property
+    def tabs(self) -> list[dict[str, Any]]:
+        kinds = DIFF_KINDS if self.by_key else ("added", "removed")
+        return [
+            {"kind": k, "count": getattr(self, k), "link": self.link(k), "current": k == self.kind}
+            for k in kinds
+        ]
+
+    @property
+    def previous_link(self) -> str:
+        return self.link(page=self.page - 1) if self.page > 1 else ""
+
+    @property
+    def next_link(self) -> str:
+        return self.link(page=self.page + 1) if self.page < self.pages else ""
+
+    @property
+    def identical(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.schema.any)
+
+
+# --- schema and key ------------------------------------------------------------------------
+
+
+def schema_changes(old: Version, new: Version) -> SchemaChanges:
+    before = {f["name"]: f for f in schema_fields(old)}
+    after = {f["name"]: f for f in schema_fields(new)}
+    changes = SchemaChanges(
+        added=[f for name, f in after.items() if name not in before],
+        removed=[f for name, f in before.items() if name not in after],
+    )
+    for name, f in after.items():
+        if name in before:
+            old_type = before[name].get("type", "string")
+            new_type = f.get("type", "string")
+            if old_type != new_type:
+                changes.retyped.append((name, old_type, new_type))
+    return changes
+
+
+def declared_key(version: Version) -> list[str]:
+    """The schema's `primaryKey` as a list of field names ([] when none is declared)."""
+    key = (version.table_schema or {}).get("primaryKey")
+    if isinstance(key, str):
+        return [key] if key else []
+    if isinstance(key, list) and all(isinstance(name, str) and name for name in key):
+        return list(key)
+    return []
+
+
+def common_names(old: Version, new: Version) -> list[str]:
+    before = {f["name"] for f in schema_fields(old)}
+    return [f["name"] for f in schema_fields(new) if f["name"] in before]
+
+
+def choose_key(old: Version, new: Version, requested: list[str] | None) -> tuple[list[str], str]:
+    """The key to match rows by, and where it came from. A requested key must be columns both
+    versions have (ValidationFailed otherwise); a declared key is used when both have it."""
+    common = common_names(old, new)
+    if requested:
+        missing = [name for name in requested if name not in common]
+        if missing:
+            raise ValidationFailed(
+                _("Column “%(name)s” is not in both versions; choose one of: %(names)s.")
+                % {"name": missing[0], "names": ", ".join(common) or "—"},
+                code="unknown-column",
+            )
+        return list(dict.fromkeys(requested)), "chosen"
+    for version in (new, old):
+        key = declared_key(version)
+        if key and all(name in common for name in key):
+            return key, "declared"
+    return [], ""
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+
+def _types(version: Version) -> dict[str, str]:
+    return {f["name"]: f.get("type", "string") for f in schema_fields(version)}
+
+
+def _comparable(name: str, old_type: str, new_type: str, alias: str) -> str:
+    """An expression for column `name` of side `alias` that compares across a type change."""
+    column = f"{alias}.{engine.quote_identifier(name)}"
+    if old_type == new_type:
+        return column
+    if old_type in NUMERIC_TYPES and new_type in NUMERIC_TYPES:
+        return f"CAST({column} AS DOUBLE)"
+    return f"CAST({column} AS VARCHAR)"
+
+
+class _Sides:
+    """The two versions as DuckDB views `va` (older) and `vb` (newer) on one connection."""
+
+    def __init__(self, old: Version, new: Version) -> None:
+        self.old_types, self.new_types = _types(old), _types(new)
+        self.con = engine.connect()
+        for view, version in (("va", old), ("vb", new)):
+            path = engine.quote_literal(str(parquet_path(version)))
+            self.con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({path})")  # noqa: S608
+
+    def pair(self, name: str) -> tuple[str, str]:
+        old_type, new_type = self.old_types[name], self.new_types[name]
+        return (
+            _comparable(name, old_type, new_type, "a"),
+            _comparable(name, old_type, new_type, "b"),
+        )
+
+    def join_on(self, key: list[str]) -> str:
+        conditions = []
+        for name in key:
+            left, right = self.pair(name)
+            conditions.append(f"{left} IS NOT DISTINCT FROM {right}")
+        return " AND ".join(conditions)
+
+    def differs(self, compared: list[str]) -> str:
+        if not compared:
+            return "false"
+        return " OR ".join("{} IS DISTINCT FROM {}".format(*self.pair(name)) for name in compared)
+
+    def duplicates(self, view: str, key: list[str]) -> int:
+        """How many key values occur more than once in `view`."""
+        columns = ", ".join(engine.quote_identifier(name) for name in key)
+        row = self.con.execute(
+            f"SELECT count(*) FROM (SELECT {columns} FROM {view} "  # noqa: S608
+            "GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _keyed_counts(sides: _Sides, key: list[str], compared: list[str]) -> tuple[int, int, int]:
+    on = sides.join_on(key)
+    marker = engine.quote_identifier(PRESENT)
+    sql = (
+        "SELECT "  # noqa: S608 - identifiers quoted, names checked against both schemas
+        f"count(*) FILTER (WHERE a.{marker} IS NULL), "
+        f"count(*) FILTER (WHERE b.{marker} IS NULL), "
+        f"count(*) FILTER (WHERE a.{marker} AND b.{marker} AND ({sides.differs(compared)})) "
+        f"FROM (SELECT *, true AS {marker} FROM va) AS a "
+        f"FULL OUTER JOIN (SELECT *, true AS {marker} FROM vb) AS b ON {on}"
+    )
+    added, removed, changed = sides.con.execute(sql).fetchone()
+    return int(added), int(removed), int(changed)
+
+
+def _order_by(key: list[str], alias: str) -> str:
+    return ", ".join(f"{alias}.{engine.quote_identifier(name)}" for name in key)
+
+
+def _keyed_page(
+    sides: _Sides, diff_kind: str, key: list[str], compared: list[str], size: int, offset: int
+) -> tuple[list[str], list[Any]]:
+    on = sides.join_on(key)
+    if diff_kind in ("added", "removed"):
+        keep, other, alias = ("vb", "va", "b") if diff_kind == "added" else ("va", "vb", "a")
+        types = sides.new_types if diff_kind == "added" else sides.old_types
+        names = list(types)
+        selected = ", ".join(f"{alias}.{engine.quote_identifier(n)}" for n in names)
+        other_alias = "a" if alias == "b" else "b"
+        sql = (
+            f"SELECT {selected} FROM {keep} AS {alias} "  # noqa: S608
+            f"ANTI JOIN {other} AS {other_alias} ON {on} "
+            f"ORDER BY {_order_by(key, alias)} LIMIT ? OFFSET ?"
+        )
+        rows = sides.con.execute(sql, [size, offset]).fetchall()
+        return names, [list(row) for row in rows]
+    parts = [f"b.{engine.quote_identifier(name)}" for name in key]
+    for name in compared:
+        left, right = sides.pair(name)
+        parts += [
+            f"a.{engine.quote_identifier(name)}",
+            f"b.{engine.quote_identifier(name)}",
+            f"{left} IS DISTINCT FROM {right}",
+        ]
+    sql = (
+        f"SELECT {', '.join(parts)} FROM va AS a JOIN vb AS b ON {on} "  # noqa: S608
+        f"WHERE {sides.differs(compared)} ORDER BY {_order_by(key, 'b')} LIMIT ? OFFSET ?"
+    )
+    found = []
+    for row in sides.con.execute(sql, [size, offset]).fetchall():
+        key_values, rest = list(row[: len(key)]), row[len(key) :]
+        cells = [
+            (name, rest[3 * i], rest[3 * i + 1])
+            for i, name in enumerate(compared)
+            if rest[3 * i + 2]
+        ]
+        found.append(ChangedRow(key=key_values, cells=cells))
+    return key, found
+
+
+def _whole_row_select(sides: _Sides, compared: list[str], view: str) -> str:
+    alias = "a" if view == "va" else "b"
+    parts = []
+    for name in compared:
+        expression = sides.pair(name)[0 if alias == "a" else 1]
+        parts.append(f"{expression} AS {engine.quote_identifier(name)}")
+    return f"SELECT {', '.join(parts)} FROM {view} AS {alias}"  # noqa: S608
+
+
+def _whole_row_sql(sides: _Sides, compared: list[str], diff_kind: str) -> str:
+    keep, other = ("vb", "va") if diff_kind == "added" else ("va", "vb")
+    if not compared:  # nothing in common: every row is new or gone
+        return f"SELECT * FROM {keep}"  # noqa: S608
+    return (
+        f"{_whole_row_select(sides, compared, keep)} EXCEPT ALL "
+        f"{_whole_row_select(sides, compared, other)}"
+    )
+
+
+def _whole_row_counts(sides: _Sides, compared: list[str]) -> tuple[int, int, int]:
+    counts = []
+    for diff_kind in ("added", "removed"):
+        inner = _whole_row_sql(sides, compared, diff_kind)
+        counts.append(sides.con.execute(f"SELECT count(*) FROM ({inner})").fetchone()[0])  # noqa: S608
+    return int(counts[0]), int(counts[1]), 0
+
+
+def _whole_row_page(
+    sides: _Sides, diff_kind: str, compared: list[str], size: int, offset: int
+) -> tuple[list[str], list[Any]]:
+    if diff_kind == "changed":
+        return compared, []
+    inner = _whole_row_sql(sides, compared, diff_kind)
+    result = sides.con.execute(
+        f"SELECT * FROM ({inner}) ORDER BY ALL LIMIT ? OFFSET ?",  # noqa: S608
+        [size, offset],
+    )
+    names = [column[0] for column in result.description]
+    return names, [list(row) for row in result.fetchall()]
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def _page_number(value: Any) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+def compare_versions(
+    old: Version,
+    new: Version,
+    *,
+    key: list[str] | None = None,
+    kind: str | None = None,
+    page: Any = 1,
+    page_size: int = DIFF_PAGE_SIZE,
+) -> VersionDiff:
+    """What changed from `old` to `new` (both already permission-checked).
+
+    `key` overrides the schema's primary key; `kind` picks the listed rows (changed, added or
+    removed; by default the first kind that has rows), `page` the page of that list.
+    """
+    for version in (old, new):
+        if not version.parquet_sha256 or not blobs.exists(version.parquet_sha256):
+            raise ValidationFailed(
+                _("The data file of version %(number)d is missing.") % {"number": version.number}
+            )
+    chosen, key_source = choose_key(old, new, key)
+    schema = schema_changes(old, new)
+    sides = _Sides(old, new)
+    try:
+        key_problem = ""
+        if chosen:
+            key_names = list(chosen)
+            for version, view in ((old, "va"), (new, "vb")):
+                duplicated = _cached(
+                    old,
+                    new,
+                    ("dups", view, key_names),
+                    lambda v=view: sides.duplicates(v, key_names),
+                )
+                if duplicated:
+                    key_problem = _(
+                        "The key (%(key)s) is not unique in version %(number)d, so rows are "
+                        "compared whole instead."
+                    ) % {"key": ", ".join(chosen), "number": version.number}
+                    chosen, key_source = [], ""
+                    break
+        common = common_names(old, new)
+        compared = [name for name in common if name not in chosen]
+        if chosen:
+            added, removed, changed = _cached(
+                old, new, ("counts", chosen), lambda: _keyed_counts(sides, chosen, compared)
+            )
+        else:
+            added, removed, changed = _cached(
+                old, new, ("whole", common), lambda: _whole_row_counts(sides, common)
+            )
+            compared = common
+        counts = {"changed": changed, "added": added, "removed": removed}
+        if kind not in DIFF_KINDS or (kind == "changed" and not chosen):
+            kind = next((k for k in DIFF_KINDS if counts[k]), "changed" if chosen else "added")
+        size = max(1, int(page_size))
+        number = min(_page_number(page), max(1, math.ceil(counts[kind] / size)))
+        offset = (number - 1) * size
+        if chosen:
+            columns, rows = _cached(
+                old,
+                new,
+                ("page", chosen, kind, size, offset),
+                lambda: _keyed_page(sides, kind, chosen, compared, size, offset),
+            )
+        else:
+            columns, rows = _cached(
+                old,
+                new,
+                ("wpage", common, kind, size, offset),
+                lambda: _whole_row_page(sides, kind, common, size, offset),
+            )
+    finally:
+        sides.close()
+    return VersionDiff(
+        old=old,
+        new=new,
+        key=chosen,
+        key_source=key_source,
+        key_problem=key_problem,
+        compared=compared,
+        schema=schema,
+        added=added,
+        removed=removed,
+        changed=changed,
+        kind=kind,
+        page=number,
+        page_size=size,
+        columns=columns,
+        rows=rows,
+    )
+
+
+def _cached(old: Version, new: Version, parts: tuple, compute):
+    return cached_query(("diff", old.parquet_sha256, new.parquet_sha256, *parts), compute)
+
+
+# --- restore -------------------------------------------------------------------------------
+
+# Fields a restored version does not inherit: identity, review state, authorship and times.
+_NOT_COPIED = frozenset(
+    {"id", "dataset", "number", "status", "message", "created_by", "created_at", "published_at"}
+)
+
+
+def _copied_fields(source: Version) -> dict[str, Any]:
+    """The content of a version: hashes, schema, report, counts and source file details.
+
+    Fields added to the model later are copied too, except dates and links to other objects
+    (acknowledgements, reviewers …), which belong to the old version's history."""
+    from django.db import models
+
+    values = {}
+    for model_field in Version._meta.concrete_fields:
+        if model_field.name in _NOT_COPIED:
+            continue
+        if isinstance(model_field, models.ForeignKey | models.DateTimeField | models.DateField):
+            continue
+        values[model_field.attname] = getattr(source, model_field.attname)
+    return values
+
+
+def restore_version(actor, version: Version, *, message: str = "") -> Version:
+    """A new draft with the content and schema of `version` (needs edit rights on its dataset).
+
+    The new version gets the next number; no existing version changes. When the newest version
+    already has exactly this content and schema, it is returned and nothing is created.
+    """
+    from satudata.warehouse import services
+
+    who = actor_for(actor)
+    source = Version.objects.visible_to(who).filter(pk=version.pk).first()
+    if source is None:
+        raise NotFound(_("Version not found."))
+    if not source.parquet_sha256 or not blobs.exists(source.parquet_sha256):
+        raise ValidationFailed(
+            _("The data file of version %(number)d is missing; it cannot be restored.")
+            % {"number": source.number}
+        )
+    note = " ".join(str(message or "").split())
+    restored_note = _("Restored from version %(number)d.") % {"number": source.number}
+    full_message = f"{restored_note} {note}".strip()[:RESTORE_MESSAGE_MAX_CHARS]
+    with transaction.atomic():
+        dataset = services._editable_dataset(who, source.dataset, lock=True)
+        latest = services._latest_version(dataset)
+        if (
+            latest is not None
+            and latest.parquet_sha256 == source.parquet_sha256
+            and latest.table_schema == source.table_schema
+        ):
+            return latest
+        number = (latest.number if latest else 0) + 1
+        restored = Version.objects.create(
+            dataset=dataset,
+            number=number,
+            status=VersionStatus.DRAFT,
+            message=full_message,
+            created_by_id=who.user_id,
+            **_copied_fields(source),
+        )
+        audit.record(
+            who,
+            "version.restore",
+            restored,
+            organisation_id=dataset.organisation_id,
+            changes={
+                "number": restored.number,
+                "restored_from": source.number,
+                "rows": restored.row_count,
+            },
+            after={"raw_sha256": restored.raw_sha256, "parquet_sha256": restored.parquet_sha256},
+        )
+        services._refresh_catalogue(dataset)
+    return restored
