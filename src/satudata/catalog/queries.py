@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Count, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from satudata.accounts.models import Organisation, User
@@ -173,13 +176,11 @@ def organisations_with_counts(user) -> list[Organisation]:
     return organisations
 
 
-def newest_datasets(user, count: int = HOME_NEWEST_COUNT) -> QuerySet:
-    return (
-        Dataset.objects.visible_to(user)
-        .select_related("organisation", "topic")
-        .prefetch_related("tags")
-        .order_by("-modified_at", "-pk")[:count]
-    )
+def newest_datasets(user, count: int = HOME_NEWEST_COUNT) -> list[Dataset]:
+    from satudata.catalog.search import for_listing
+
+    newest = for_listing(Dataset.objects.visible_to(user)).order_by("-modified_at", "-pk")
+    return prepare_listing(newest[:count])
 
 
 @dataclass
@@ -232,4 +233,32 @@ def metadata_rows(dataset: Dataset) -> list[MetadataRow]:
     ]
     if dataset.published_at:
         rows.append(MetadataRow(str(_("Published")), dataset.published_at, kind="datetime"))
+    return rows
+
+
+# How many tags a result row shows, and how many words of the description.
+LISTING_TAGS = 5
+LISTING_DESCRIPTION_WORDS = 30
+
+
+def prepare_listing(datasets: Iterable[Dataset]) -> list[Dataset]:
+    """Attach what a result row shows (URL, labels, badges), computed once in Python.
+
+    Cheaper than template filters per row, which matters on 50-row pages; expects
+    `search.for_listing` (organisation, topic and tags already loaded).
+    """
+    language = (get_language() or "id").split("-")[0]
+    placeholder = "slug-placeholder"
+    pattern = reverse("catalog:dataset_detail", args=[placeholder])
+    rows = list(datasets)
+    for dataset in rows:
+        dataset.url = pattern.replace(placeholder, dataset.slug)
+        organisation = dataset.organisation
+        dataset.organisation_label = organisation.short_name or organisation.name
+        dataset.topic_label = dataset.topic.display_name(language) if dataset.topic else ""
+        dataset.format_list = [part for part in dataset.formats.split(",") if part]
+        dataset.tag_names = [tag.name for tag in dataset.tags.all()][:LISTING_TAGS]
+        dataset.description_excerpt = Truncator(dataset.description).words(
+            LISTING_DESCRIPTION_WORDS
+        )
     return rows

@@ -138,7 +138,7 @@ def _search_context(
     return {
         "query": query,
         "page": page,
-        "datasets": page.object_list,
+        "datasets": queries.prepare_listing(page.object_list),
         "result_count": result.total,
         "pages": _page_links(request, page),
         "sort_links": _sort_links(request, query),
