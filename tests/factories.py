@@ -248,10 +248,11 @@ def upload_csv(dataset, data: str | bytes = CODE_CSV, *, filename: str = "data.c
 
 
 def publish(version, *, actor=SYSTEM):
-    """Publish a version through warehouse.services.publish_version."""
+    """Publish a version through warehouse.services.publish_version (validation warnings, if
+    any, acknowledged in the same action)."""
     from satudata.warehouse import services
 
-    return services.publish_version(actor, version)
+    return services.publish_version(actor, version, acknowledge_warnings=True)
 
 
 class _FormReader(HTMLParser):

@@ -25,6 +25,7 @@ from satudata.core.permissions import Actor, actor_for
 from satudata.warehouse.ingest.pipeline import IngestOutcome, process
 from satudata.warehouse.ingest.receive import receive
 from satudata.warehouse.models import Version, VersionStatus
+from satudata.warehouse.validation.context import PreviousVersion
 
 MESSAGE_MAX_CHARS = 500
 
@@ -59,6 +60,19 @@ def _latest_version(dataset: Dataset) -> Version | None:
     return Version.objects.filter(dataset_id=dataset.pk).order_by("-number").first()
 
 
+def comparison_version(dataset: Dataset) -> PreviousVersion | None:
+    """What new data is compared with (validation's zero-value check): the public version, else
+    the newest one."""
+    version = dataset.published_version or _latest_version(dataset)
+    if version is None or not version.parquet_sha256:
+        return None
+    return PreviousVersion(
+        number=version.number,
+        parquet_path=blobs.blob_path(version.parquet_sha256),
+        table_schema=version.table_schema,
+    )
+
+
 def _refresh_catalogue(dataset: Dataset) -> None:
     """Let the catalogue recompute search text, formats and completeness (if it offers it)."""
     try:
@@ -76,6 +90,7 @@ def _create_version(
     parquet: blobs.BlobRef,
     filename: str,
     message: str,
+    issues: blobs.BlobRef | None = None,
 ) -> Version:
     number = (Version.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
     stats = outcome.report.get("stats", {})
@@ -91,6 +106,7 @@ def _create_version(
         raw_size=raw.size,
         parquet_sha256=parquet.sha256,
         parquet_size=parquet.size,
+        issues_sha256=issues.sha256 if issues else "",
         table_schema=outcome.table_schema,
         report=outcome.report,
         row_count=outcome.row_count,
@@ -122,18 +138,19 @@ def ingest_upload(
         latest = _latest_version(dataset)
         if latest is not None and latest.raw_sha256 == received.sha256:
             return IngestResult(version=latest, created=False, report=latest.report)
-        outcome = process(received, workdir)
+        outcome = process(received, workdir, previous=comparison_version(dataset))
         # Blobs first: if the transaction then fails, an unreferenced blob is harmless
         # (content-addressed, collectable); a version row never points at a missing file.
         raw_ref = received.blob.commit()
         parquet_ref = blobs.put_file(outcome.parquet_path, move=True)
+        issues_ref = blobs.put_file(outcome.issues_path, move=True) if outcome.issues_path else None
         with transaction.atomic():
             locked = _editable_dataset(who, dataset, lock=True)
             latest = _latest_version(locked)
             if latest is not None and latest.raw_sha256 == raw_ref.sha256:
                 return IngestResult(version=latest, created=False, report=latest.report)
             version = _create_version(
-                who, locked, outcome, raw_ref, parquet_ref, received.filename, message
+                who, locked, outcome, raw_ref, parquet_ref, received.filename, message, issues_ref
             )
             changes: dict[str, Any] = {
                 "number": version.number,
@@ -158,11 +175,46 @@ def ingest_upload(
     return IngestResult(version=version, created=True, report=outcome.report)
 
 
-def publish_version(actor, version: Version) -> Version:
+def _record_acknowledgement(who, version: Version, dataset: Dataset) -> None:
+    version.warnings_acknowledged_by_id = who.user_id
+    version.warnings_acknowledged_at = timezone.now()
+    version.save(update_fields=["warnings_acknowledged_by", "warnings_acknowledged_at"])
+    audit.record(
+        who,
+        "version.acknowledge_warnings",
+        version,
+        organisation_id=dataset.organisation_id,
+        changes={
+            "warnings": version.warning_count,
+            "types": dict(version.report.get("stats", {}).get("warning_types", {})),
+        },
+    )
+
+
+def acknowledge_warnings(actor, version: Version) -> Version:
+    """Record that a walidata has read the version's validation warnings (needed to publish).
+
+    Acknowledging again, or a version without warnings, changes nothing."""
+    who = actor_for(actor)
+    with transaction.atomic():
+        current = Version.objects.visible_to(who).select_for_update().filter(pk=version.pk).first()
+        if current is None:
+            raise NotFound(_("Version not found."))
+        if not who.is_walidata:
+            raise PermissionDenied(_("Only walidata may acknowledge validation warnings."))
+        if current.warning_count and current.warnings_acknowledged_at is None:
+            dataset = Dataset.objects.get(pk=current.dataset_id)
+            _record_acknowledgement(who, current, dataset)
+    return current
+
+
+def publish_version(actor, version: Version, *, acknowledge_warnings: bool = False) -> Version:
     """Make `version` the dataset's current public version (walidata/admin only).
 
     Moves `dataset.published_version` in one transaction; publishing the current public version
-    again changes nothing. A version with validation errors cannot be published.
+    again changes nothing. A version with validation errors cannot be published; one with
+    warnings only once they are acknowledged — before (`acknowledge_warnings()`), or in the same
+    action (`acknowledge_warnings=True`, audited as its own event).
     """
     who = actor_for(actor)
     with transaction.atomic():
@@ -176,9 +228,21 @@ def publish_version(actor, version: Version) -> Version:
                 _("Version %(number)d has validation errors; fix the file and upload it again.")
                 % {"number": current.number}
             )
+        unacknowledged = current.warning_count and current.warnings_acknowledged_at is None
+        if unacknowledged and not acknowledge_warnings:
+            raise ValidationFailed(
+                _(
+                    "Version %(number)d has %(count)d validation warnings; read the report and"
+                    " acknowledge them to publish."
+                )
+                % {"number": current.number, "count": current.warning_count},
+                code="warnings-not-acknowledged",
+            )
         dataset = Dataset.objects.select_for_update().get(pk=current.dataset_id)
         if dataset.published_version_id == current.pk and current.status == VersionStatus.TERBIT:
             return current
+        if unacknowledged:
+            _record_acknowledgement(who, current, dataset)
         now = timezone.now()
         previous = dataset.published_version
         current.status = VersionStatus.TERBIT

@@ -1,10 +1,12 @@
 """Step: write the typed table to Parquet — to a temporary file first, then into the blob store.
 
-The cast expressions come from the Table Schema, so the Parquet column types are exactly the
-schema's (code-like columns are VARCHAR). Inference already checked that every cell fits its type,
-so the casts cannot fail or lose a value. The temporary file is renamed into the content-addressed
-store by the service only after the whole file is written (atomic: a killed import leaves no
-half-written version behind).
+The typed value of every cell comes from the validator (`validation/types.py`: the strict parse
+per Table Schema type, with groupChar, decimalChar, bareNumber, date formats, missingValues), so
+the Parquet column types are exactly the schema's (code-like columns stay VARCHAR) and what
+validation accepted is exactly what is stored. A cell validation reported as a type error is
+stored as NULL (such a version has errors and cannot be published; its raw bytes and the rows to
+fix are kept). The temporary file is renamed into the content-addressed store by the service
+only after the whole file is written (atomic: a killed import leaves no half-written version).
 """
 
 from __future__ import annotations
@@ -15,24 +17,26 @@ from typing import Any
 import duckdb
 
 from satudata.warehouse.engine import quote_identifier, quote_literal
-from satudata.warehouse.ingest.infer import SQL_TYPES
+from satudata.warehouse.validation.types import sql_type, typed_sql
 
 ROW_GROUP_ROWS = 122_880
 
 
-def cast_expression(column: str, field: dict[str, Any]) -> str:
-    source = quote_identifier(column)
-    kind = field.get("type", "string")
-    if kind == "string":
-        return source  # exactly as written: no trimming, no re-formatting
-    if kind == "boolean":
-        return f"(lower(trim({source})) = 'true')"
-    return f"CAST(trim({source}) AS {SQL_TYPES[kind]})"
+def typed_column(schema: dict[str, Any], field: dict[str, Any], column: str | None) -> str:
+    """`<typed value> AS "<field name>"` for one field (NULL when the file lacks the column)."""
+    target = sql_type(field)
+    if column is None:
+        value = f"CAST(NULL AS {target})"
+    else:
+        value = f"CAST({typed_sql(schema, field, quote_identifier(column))} AS {target})"
+    return f"{value} AS {quote_identifier(field['name'])}"
 
 
-def select_typed(table: str, columns: list[str], schema: dict[str, Any], order_by: str) -> str:
+def select_typed(
+    table: str, columns: list[str | None], schema: dict[str, Any], order_by: str
+) -> str:
     parts = [
-        f"{cast_expression(column, field)} AS {quote_identifier(field['name'])}"
+        typed_column(schema, field, column)
         for column, field in zip(columns, schema["fields"], strict=True)
     ]
     return f"SELECT {', '.join(parts)} FROM {table} ORDER BY {order_by}"  # noqa: S608
@@ -41,7 +45,7 @@ def select_typed(table: str, columns: list[str], schema: dict[str, Any], order_b
 def write_parquet(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    columns: list[str],
+    columns: list[str | None],
     schema: dict[str, Any],
     target: Path,
     *,

@@ -1,28 +1,39 @@
-"""The ingest pipeline (DESIGN §2): receive → sniff → read → name fields → infer → Parquet.
+"""The ingest pipeline (DESIGN §2): receive → sniff → read → name fields → schema (given,
+previous or inferred) → validate → Parquet (+ the rows with problems).
 
 One function, `process()`, shared by every entry point (web upload, CLI, API, connectors). It only
 writes inside a scratch folder; the service decides what becomes a version and commits the blobs.
+
+A file that cannot be read as a table (binary, broken encoding, ragged rows, a schema that does
+not fit its header) is refused: `ValidationFailed` with the report. A readable file always
+becomes a version; its validation errors (type, constraint, key…) are in the report, the rows with
+problems in `issues_path`, and such a version cannot be published (services.publish_version).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from satudata.warehouse import engine
 from satudata.warehouse.ingest.header import field_names
-from satudata.warehouse.ingest.infer import infer_schema
+from satudata.warehouse.ingest.infer import decimal_mark, infer_schema
 from satudata.warehouse.ingest.parquet import write_parquet
 from satudata.warehouse.ingest.readers import ROW_COLUMN, reader_for
 from satudata.warehouse.ingest.receive import Received
 from satudata.warehouse.ingest.report import Report, fail
-from satudata.warehouse.ingest.sniff import Sniffed, sniff
-
-BLANK_ROWS_LISTED = 20
+from satudata.warehouse.ingest.sniff import ReadOptions, Sniffed, sniff
+from satudata.warehouse.schema import choose_schema, normalise_schema
+from satudata.warehouse.validation import labels as schema_labels
+from satudata.warehouse.validation import run as validation
+from satudata.warehouse.validation.context import PreviousVersion
+from satudata.warehouse.validation.issues import write_issues
+from satudata.warehouse.validation.schema import schema_problems
+from satudata.warehouse.validation.vocabulary import message as problem_message
 
 
 @dataclass
@@ -34,6 +45,8 @@ class IngestOutcome:
     column_count: int
     parquet_path: Path
     is_spatial: bool
+    # The rows with validation problems (validation/issues.py), None when there are none.
+    issues_path: Path | None = None
 
     @property
     def source_format(self) -> str:
@@ -43,44 +56,55 @@ class IngestOutcome:
     def encoding_label(self) -> str:
         return self.sniffed.encoding_label
 
-
-def _drop_blank_rows(con, table: str, columns: list[str], report: Report) -> None:
-    """Rows with no value at all (trailing `,,,` lines from spreadsheets) carry no data."""
-    if not columns:
-        return
-    blank = " AND ".join(f"nullif(trim({engine.quote_identifier(c)}), '') IS NULL" for c in columns)
-    rows = [
-        row[0]
-        for row in con.execute(
-            f"SELECT {ROW_COLUMN} FROM {table} WHERE {blank} ORDER BY {ROW_COLUMN}"  # noqa: S608
-        ).fetchall()
-    ]
-    if not rows:
-        return
-    con.execute(f"DELETE FROM {table} WHERE {blank}")  # noqa: S608
-    listed = ", ".join(str(row) for row in rows[:BLANK_ROWS_LISTED])
-    if len(rows) > BLANK_ROWS_LISTED:
-        listed += ", …"
-    report.warning(
-        "blank-row",
-        ngettext(
-            "%(count)d empty row was left out (row %(rows)s).",
-            "%(count)d empty rows were left out (rows %(rows)s).",
-            len(rows),
-        )
-        % {"count": len(rows), "rows": listed},
-        row=rows[0],
-        count=len(rows),
-    )
+    @property
+    def choices(self) -> dict[str, Any]:
+        """The reading choices made (detected or imposed), kept with the version."""
+        return self.sniffed.choices
 
 
-def process(received: Received, workdir: Path) -> IngestOutcome:
-    """Turn received bytes into a typed Parquet file, a Table Schema and a report.
+def _given_schema(
+    schema: dict[str, Any], header_labels: list[str | None], names: list[str], columns: list[str]
+) -> tuple[dict[str, Any], list[str | None]]:
+    """A schema the user gave, checked, and the source column of each of its fields.
 
+    A schema that does not fit the header (frictionless label errors: `incorrect-label`,
+    `missing-label`, `extra-label`) refuses the file, with each label problem in the report."""
+    checked = normalise_schema(schema)
+    problems = schema_problems(checked)
+    if problems:
+        raise fail("schema-error", " ".join(problems))
+    binding = schema_labels.bind(checked, header_labels, columns, names=names)
+    if binding.problems:
+        report = Report()
+        for kind, params, field in binding.problems:
+            report.error(kind, problem_message(kind, params), field=field, params=params)
+        raise report.reject()
+    return checked, binding.columns
+
+
+def process(
+    received: Received,
+    workdir: Path,
+    *,
+    options: ReadOptions | dict | None = None,
+    schema: dict[str, Any] | None = None,
+    reuse_schema: dict[str, Any] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    previous: PreviousVersion | None = None,
+) -> IngestOutcome:
+    """Turn received bytes into a typed Parquet file, a Table Schema and a validation report.
+
+    `options` impose reading choices (sniff.ReadOptions); `schema` is a Table Schema to use
+    instead of inference (its fields are the file's columns — in order, or all of them in another
+    order); `reuse_schema` (the previous version's) is used when its fields are exactly the file's
+    columns, else inference runs. `previous` is the version to compare with (zero-value check).
+    `on_stage` hears "reading", "validating" and "writing" as the work moves on.
     Raises `ValidationFailed` (with the report in `details["report"]`) when the file cannot
     become a version.
     """
-    sniffed = sniff(received, workdir)
+    stage = on_stage or (lambda _name: None)
+    stage("reading")
+    sniffed = sniff(received, workdir, options)
     report = Report()
     con = engine.connect(temp_dir=workdir)
     try:
@@ -89,18 +113,45 @@ def process(received: Received, workdir: Path) -> IngestOutcome:
             raise report.reject()
         table, columns = table_read.table, table_read.cell_columns
         names = field_names(table_read.labels, report)
-        _drop_blank_rows(con, table, columns, report)
-        row_count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        stage("validating")
+        field_columns: list[str | None] = list(columns)
+        if schema is not None:
+            schema, field_columns = _given_schema(schema, table_read.labels, names, columns)
+            sniffed.choices["schema"] = "given"
+        else:
+            schema = choose_schema(None, reuse_schema, names, sniffed.choices)
+        ctx = validation.prepare(
+            con,
+            table,
+            ROW_COLUMN,
+            field_columns,
+            names,
+            schema,
+            report,
+            previous=previous,
+        )
+        row_count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608
         if row_count == 0:
             raise fail(
                 "source-error",
                 _("The file has column names but no data rows."),
                 row=2,
             )
-        schema = infer_schema(con, table, columns, names, report)
-        report.rows, report.fields = row_count, len(names)
+        if schema is None:
+            ctx.schema = infer_schema(
+                con, table, columns, names, report, decimal=sniffed.options.decimal
+            )
+        schema = ctx.schema
+        if mark := decimal_mark(schema):
+            sniffed.choices.setdefault("decimal", mark)
+        validation.validate(ctx)
+        report.rows, report.fields = row_count, len(schema["fields"])
+        stage("writing")
         parquet_path = workdir / "version.parquet"
-        write_parquet(con, table, columns, schema, parquet_path, order_by=ROW_COLUMN)
+        write_parquet(con, table, ctx.columns, schema, parquet_path, order_by=ROW_COLUMN)
+        issues_path = workdir / "issues.parquet"
+        if not write_issues(ctx, issues_path):
+            issues_path = None
     finally:
         con.close()
     return IngestOutcome(
@@ -108,7 +159,8 @@ def process(received: Received, workdir: Path) -> IngestOutcome:
         table_schema=schema,
         report=report.to_dict(),
         row_count=int(row_count),
-        column_count=len(names),
+        column_count=len(schema["fields"]),
         parquet_path=parquet_path,
         is_spatial=table_read.is_spatial,
+        issues_path=issues_path,
     )

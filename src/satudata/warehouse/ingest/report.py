@@ -1,23 +1,37 @@
 """A frictionless-style validation report.
 
-Shape (stable, stored on every version and shown to users):
-`{valid, stats: {errors, warnings, rows, fields}, errors: [{type, row, field, cell, message}],
-warnings: [...]}`. Error types use the frictionless vocabulary (`encoding-error`, `extra-cell`,
-`missing-cell`, `blank-header`, `duplicate-label`, `blank-row`, `source-error`, …) so that users and
-tools can rely on the names. Issue 4 adds the full validation checks on top of this builder.
+Shape (stable, stored on every version, shown to users and served as JSON):
+
+    {valid, schema: "given"|"inferred", errors: [{type, row, field, cell, message, params}],
+     warnings: [...], stats: {errors, warnings, rows, fields, error_types: {type: n},
+     warning_types: {type: n}}}
+
+Error types use the frictionless vocabulary (`type-error`, `constraint-error`, `missing-cell`,
+`extra-cell`, `blank-row`, `duplicate-row`, `unique-error`, `primary-key`, `foreign-key`,
+`encoding-error`, `blank-header`, `duplicate-label`, `source-error`, …) plus Satu Data's domain
+warnings (`warehouse/validation/vocabulary.py`). Every problem is counted; only the first
+`SATUDATA_VALIDATION_LISTED_PER_TYPE` of each type (and severity) are listed. `params` keep what
+a message needs, so pages can show it again in the reader's language (`vocabulary.render`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from satudata.core.errors import ValidationFailed
 
-# Only the first problems of each kind are listed; the counts stay exact.
-MAX_LISTED_ITEMS = 100
+ERROR, WARNING = "error", "warning"
+# Used when the settings do not say (and as the documented default).
+DEFAULT_LISTED_PER_TYPE = 100
+
+
+def listed_per_type() -> int:
+    return max(1, int(getattr(settings, "SATUDATA_VALIDATION_LISTED_PER_TYPE", 100)))
 
 
 @dataclass
@@ -28,13 +42,21 @@ class Report:
     warning_count: int = 0
     rows: int = 0
     fields: int = 0
+    error_types: Counter = field(default_factory=Counter)
+    warning_types: Counter = field(default_factory=Counter)
+    schema_source: str = "inferred"
+    listed_cap: int = field(default_factory=listed_per_type)
 
     @staticmethod
-    def _item(kind: str, message: str, row, field_name, cell) -> dict[str, Any]:
-        return {"type": kind, "row": row, "field": field_name, "cell": cell, "message": message}
+    def _item(kind, message, row, field_name, cell, params) -> dict[str, Any]:
+        item = {"type": kind, "row": row, "field": field_name, "cell": cell, "message": message}
+        if params is not None:
+            item["params"] = params
+        return item
 
-    def error(
+    def add(
         self,
+        severity: str,
         kind: str,
         message: str,
         *,
@@ -42,30 +64,55 @@ class Report:
         field: str | None = None,
         cell: str | None = None,
         count: int = 1,
+        params: dict[str, Any] | None = None,
+        listed: bool = True,
     ) -> None:
-        self.error_count += count
-        if len(self.errors) < MAX_LISTED_ITEMS:
-            self.errors.append(self._item(kind, message, row, field, cell))
+        """Count `count` problems of `kind`; list this one unless its type is already full.
 
-    def warning(
-        self,
-        kind: str,
-        message: str,
-        *,
-        row: int | None = None,
-        field: str | None = None,
-        cell: str | None = None,
-        count: int = 1,
-    ) -> None:
-        self.warning_count += count
-        if len(self.warnings) < MAX_LISTED_ITEMS:
-            self.warnings.append(self._item(kind, message, row, field, cell))
+        `listed=False` only counts (the caller lists the first ones itself)."""
+        items, types = (
+            (self.errors, self.error_types)
+            if severity == ERROR
+            else (self.warnings, self.warning_types)
+        )
+        if listed and self.listed_of(severity, kind) < self.listed_cap:
+            items.append(self._item(kind, message, row, field, cell, params))
+        types[kind] += count
+        if severity == ERROR:
+            self.error_count += count
+        else:
+            self.warning_count += count
+
+    def listed_of(self, severity: str, kind: str) -> int:
+        items = self.errors if severity == ERROR else self.warnings
+        return sum(1 for item in items if item["type"] == kind)
+
+    def error(self, kind: str, message: str, **where: Any) -> None:
+        self.add(ERROR, kind, message, **where)
+
+    def warning(self, kind: str, message: str, **where: Any) -> None:
+        self.add(WARNING, kind, message, **where)
 
     @property
     def valid(self) -> bool:
         return self.error_count == 0
 
+    def sort(self) -> None:
+        """File order (row, then type) so a reader meets the problems as they appear."""
+
+        def key(item: dict[str, Any]):
+            return (item["row"] is None, item["row"] or 0, item["type"])
+
+        self.errors.sort(key=key)
+        self.warnings.sort(key=key)
+
     def to_dict(self) -> dict[str, Any]:
+        # Counts that readers added without `add` (e.g. `error_count += n`) stay visible.
+        error_types = dict(self.error_types)
+        untyped = self.error_count - sum(error_types.values())
+        if untyped > 0 and self.errors:
+            kind = self.errors[-1]["type"]
+            error_types[kind] = error_types.get(kind, 0) + untyped
         return {
             "valid": self.valid,
             "stats": {
@@ -73,7 +120,10 @@ class Report:
                 "warnings": self.warning_count,
                 "rows": self.rows,
                 "fields": self.fields,
+                "error_types": error_types,
+                "warning_types": dict(self.warning_types),
             },
+            "schema": self.schema_source,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
         }

@@ -1,0 +1,98 @@
+"""Running the checks: `prepare()` binds the header to the schema and drops blank rows, then
+`validate()` runs every check family over the whole table and fills the report.
+
+    ctx = prepare(con, table, "__row", columns, names, schema, report)
+    ctx.schema = infer_schema(...)   # only when no schema was given
+    validate(ctx)
+    write_issues(ctx, path)          # issues.py
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from satudata.warehouse.ingest.report import Report
+from satudata.warehouse.validation import cells, history, keys, regions, rows, text, totals
+from satudata.warehouse.validation.context import Context, PreviousVersion, create_issues_table
+from satudata.warehouse.validation.schema import normalise
+
+
+def text_schema(names: list[str]) -> dict[str, Any]:
+    """The schema before inference: every column text, empty cells missing."""
+    return {"fields": [{"name": n, "type": "string"} for n in names], "missingValues": [""]}
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    row_column: str,
+    columns: list[str | None],
+    names: list[str],
+    schema: dict[str, Any] | None,
+    report: Report,
+    *,
+    previous: PreviousVersion | None = None,
+) -> Context:
+    """Start a validation and remove blank rows.
+
+    `columns` are the source columns per schema field (labels.bind) when a `schema` is given
+    (already checked with `schema_problems`), else the source columns named `names` (inference
+    follows; set `ctx.schema` to its result before `validate`)."""
+    create_issues_table(con)
+    if schema is None:
+        ctx = Context(con, table, row_column, list(columns), text_schema(names), report, previous)
+    else:
+        report.schema_source = "given"
+        ctx = Context(con, table, row_column, list(columns), normalise(schema), report, previous)
+    rows.remove_blank_rows(ctx)
+    return ctx
+
+
+def demote_unfit_fields(ctx: Context) -> list[str]:
+    """Inferred types every cell must fit: a field with a cell that does not is made text.
+
+    Inference and validation read cells with the same rules, so this only matters when they
+    disagree on an edge case (e.g. a year written with a trailing space)."""
+    checked = cells.find_cell_problems(ctx)
+    if not checked:
+        return []
+    counts = ctx.con.execute(
+        "SELECT "  # noqa: S608
+        + ", ".join(f"count_if((m{i} & 1) <> 0)" for i in checked)
+        + f" FROM {cells.CELLS_TABLE}"
+    ).fetchall()[0]
+    demoted = []
+    for index, count in zip(checked, counts, strict=True):
+        if count:
+            field = ctx.fields[index]
+            for key in (
+                "format",
+                "groupChar",
+                "decimalChar",
+                "bareNumber",
+                "trueValues",
+                "falseValues",
+            ):
+                field.pop(key, None)
+            field["type"] = "string"
+            demoted.append(field["name"])
+    return demoted
+
+
+def validate(ctx: Context) -> Report:
+    """Every check, in the order a reader meets the problems: cells, keys, rows, domain."""
+    if ctx.report.schema_source == "inferred":
+        demote_unfit_fields(ctx)
+    cells.check_cells(ctx)
+    keys.check_unique(ctx)
+    keys.check_primary_key(ctx)
+    keys.check_foreign_keys(ctx)
+    rows.check_duplicate_rows(ctx)
+    regions.check_regions(ctx)
+    totals.check_totals(ctx)
+    history.check_zero_values(ctx)
+    text.check_whitespace(ctx)
+    ctx.report.sort()
+    return ctx.report
