@@ -217,6 +217,22 @@ SATUDATA_DUCKDB_THREADS = _env_int("SATUDATA_DUCKDB_THREADS", 2)
 SATUDATA_VALIDATION_LISTED_PER_TYPE = _env_int("SATUDATA_VALIDATION_LISTED_PER_TYPE", 100)
 SATUDATA_VALIDATION_ISSUE_ROWS_MAX = _env_int("SATUDATA_VALIDATION_ISSUE_ROWS_MAX", 100_000)
 
+# Reading files (warehouse/ingest): ZIP bounds (also for the ZIP inside XLSX/ODS) against zip
+# bombs, the longest cell, and the largest JSON document (JSON is parsed whole).
+SATUDATA_ZIP_MAX_RATIO = _env_int("SATUDATA_ZIP_MAX_RATIO", 100)
+SATUDATA_ZIP_MAX_UNCOMPRESSED_MB = _env_int("SATUDATA_ZIP_MAX_UNCOMPRESSED_MB", 1024)
+SATUDATA_ZIP_MAX_FILES = _env_int("SATUDATA_ZIP_MAX_FILES", 10_000)
+SATUDATA_CELL_MAX_CHARS = _env_int("SATUDATA_CELL_MAX_CHARS", 1_000_000)
+SATUDATA_JSON_MAX_MB = _env_int("SATUDATA_JSON_MAX_MB", 100)
+
+# Background jobs (warehouse/tasks.py, Huey): the SQLite queue in the home folder, or Redis
+# when SATUDATA_REDIS_URL is set. A job runs in the request itself when no worker has shown a
+# heartbeat within SATUDATA_WORKER_HEARTBEAT_S.
+SATUDATA_JOBS_DB = SATUDATA_HOME / "jobs.sqlite3"
+SATUDATA_WORKER_THREADS = _env_int("SATUDATA_WORKER_THREADS", 1)
+SATUDATA_WORKER_HEARTBEAT_S = _env_int("SATUDATA_WORKER_HEARTBEAT_S", 30)
+SATUDATA_SPOOL_MAX_AGE_H = _env_int("SATUDATA_SPOOL_MAX_AGE_H", 24)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -110,14 +110,26 @@ def test_types_are_inferred(dataset):
 
 
 def test_a_number_column_with_placeholder_cells_stays_text_and_is_reported(dataset):
-    csv = "nama,luas\n" + "".join(f"T{i},{i}.5\n" for i in range(20)) + "T99,-\n"
+    csv = "nama,luas\n" + "".join(f"T{i},{i}.5\n" for i in range(20)) + "T99,n/a\n"
     version = ingest_upload(SYSTEM, dataset, filename="l.csv", data=csv.encode()).version
     assert fields_of(version)["luas"] == "string"
-    assert read_parquet(version).column("luas").to_pylist()[-1] == "-"
+    assert read_parquet(version).column("luas").to_pylist()[-1] == "n/a"
     warning = version.report["warnings"][0]
     assert warning["type"] == "type-error" and warning["field"] == "luas"
-    assert warning["cell"] == "-" and warning["row"] == 22
+    assert warning["cell"] == "n/a" and warning["row"] == 22
     assert version.warning_count == 1 and version.error_count == 0
+
+
+def test_a_dash_in_a_number_column_is_missing_and_reported(dataset):
+    # BPS writes "-" for "nothing to report": the column stays numeric, the cell is empty
+    # (never a silent 0), and the report says where (issue 4).
+    csv = "nama,luas\n" + "".join(f"T{i},{i}.5\n" for i in range(20)) + "T99,-\n"
+    version = ingest_upload(SYSTEM, dataset, filename="l.csv", data=csv.encode()).version
+    assert fields_of(version)["luas"] == "number"
+    assert read_parquet(version).column("luas").to_pylist()[-1] is None
+    warning = [w for w in version.report["warnings"] if w["type"] == "missing-value"][0]
+    assert warning["field"] == "luas" and warning["cell"] == "-" and warning["row"] == 22
+    assert version.error_count == 0
 
 
 # --- encodings and delimiters --------------------------------------------------------------

@@ -30,7 +30,8 @@ EXPECTED = {
         "kemendagri_kode_kecamatan": "string",
         "jumlah": "integer",
     },
-    "opendata_bandung_luas_taman.csv": {"luas": "string", "tahun": "year"},  # has `-` cells
+    # `-` cells are missing values of a number column, each reported (issue 4).
+    "opendata_bandung_luas_taman.csv": {"luas": "number", "tahun": "year"},
     "bali_kabkota_sp2020.csv": {"kode": "string", "luas_km2": "number"},
     "klungkung_penduduk_kecamatan_sp2010_sp2020.csv": {
         "kode_kecamatan": "string",

@@ -71,15 +71,17 @@ def test_upload_page_shows_accept_list_and_limit(client_for, dataset, settings):
     response = client_for("produsen_own").get(upload_url(dataset))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'accept=".csv,.tsv,.tab,.txt,.geojson,.json"' in html
+    assert 'accept=".csv,.tsv,.tab,.txt,.geojson,.json,.xml,.xlsx,.xls,.ods,.zip"' in html
     assert "at most 7 MB" in html
 
 
 def test_upload_creates_version_and_redirects_with_message(client_for, dataset):
     client = client_for("produsen_own")
     response = post_file(client, dataset, CODE_CSV.encode(), message="data awal")
+    # The upload became a job; its status page shows the result (tests/warehouse/test_jobs.py).
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog:dataset_detail", args=[dataset.slug])
+    job = dataset.ingest_jobs.get()
+    assert response["Location"] == reverse("warehouse:job", args=[dataset.slug, job.pk])
     page = client.get(response["Location"]).content.decode()
     assert "Version 1 created" in page
     version = dataset.versions.get()

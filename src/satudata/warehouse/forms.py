@@ -29,6 +29,6 @@ class UploadForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
-            "CSV (comma or semicolon separated; UTF-8 or Windows-1252) or GeoJSON, at most"
-            " %(limit)d MB."
+            "CSV (comma or semicolon separated; UTF-8 or Windows-1252), Excel (XLSX, XLS), ODS,"
+            " JSON, GeoJSON or XML — or a ZIP holding one of them — at most %(limit)d MB."
         ) % {"limit": settings.SATUDATA_UPLOAD_MAX_MB}

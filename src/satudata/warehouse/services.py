@@ -9,6 +9,7 @@ database and leaves the previous versions untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,6 +25,7 @@ from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
 from satudata.core.permissions import Actor, actor_for
 from satudata.warehouse.ingest.pipeline import IngestOutcome, process
 from satudata.warehouse.ingest.receive import receive
+from satudata.warehouse.ingest.sniff import ReadOptions
 from satudata.warehouse.models import Version, VersionStatus
 from satudata.warehouse.validation.context import PreviousVersion
 
@@ -114,7 +116,22 @@ def _create_version(
         error_count=int(stats.get("errors", 0)),
         warning_count=int(stats.get("warnings", 0)),
         created_by_id=who.user_id,
+        read_options=_json_safe(outcome.choices),
     )
+
+
+def _json_safe(choices: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in choices.items() if value not in (None, "", [])}
+
+
+def _unchanged(latest: Version | None, sha256: str, options: dict, schema: dict | None) -> bool:
+    """Same bytes, read the same way, with the same schema as the latest version."""
+    if latest is None or latest.raw_sha256 != sha256:
+        return False
+    if schema is not None and schema != latest.table_schema:
+        return False
+    chosen = latest.read_options or {}
+    return all(str(chosen.get(key, "")) == str(value) for key, value in options.items())
 
 
 def ingest_upload(
@@ -124,21 +141,37 @@ def ingest_upload(
     filename: str,
     data: bytes | BinaryIO | Path,
     message: str = "",
+    options: dict | None = None,
+    schema: dict | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Turn uploaded bytes into a new draft version of `dataset`.
 
-    Same bytes as the dataset's latest version → no new version (`created=False`, the latest
-    version returned). A file that cannot become a version raises `ValidationFailed` with a clear
-    message (and the report in `details["report"]`); nothing is stored then.
+    Same bytes as the dataset's latest version (read with the same `options` and `schema`) → no
+    new version (`created=False`, the latest version returned). A file that cannot become a
+    version raises `ValidationFailed` with a clear message (and the report in
+    `details["report"]`); nothing is stored then. `options` impose reading choices
+    (ingest/sniff.py `ReadOptions`), `schema` a Table Schema instead of inference (otherwise the
+    previous version's schema is reused when the columns are the same); `on_stage` hears the
+    steps ("reading", "validating", "writing").
     """
     who = actor_for(actor)
     dataset = _editable_dataset(who, dataset)
     message = " ".join(str(message or "").split())[:MESSAGE_MAX_CHARS]
+    options = ReadOptions.from_dict(options).to_dict()
     with receive(data, filename) as received, blobs.workspace() as workdir:
         latest = _latest_version(dataset)
-        if latest is not None and latest.raw_sha256 == received.sha256:
+        if _unchanged(latest, received.sha256, options, schema):
             return IngestResult(version=latest, created=False, report=latest.report)
-        outcome = process(received, workdir, previous=comparison_version(dataset))
+        outcome = process(
+            received,
+            workdir,
+            previous=comparison_version(dataset),
+            options=options,
+            schema=schema,
+            reuse_schema=latest.table_schema if latest is not None else None,
+            on_stage=on_stage,
+        )
         # Blobs first: if the transaction then fails, an unreferenced blob is harmless
         # (content-addressed, collectable); a version row never points at a missing file.
         raw_ref = received.blob.commit()
@@ -147,7 +180,7 @@ def ingest_upload(
         with transaction.atomic():
             locked = _editable_dataset(who, dataset, lock=True)
             latest = _latest_version(locked)
-            if latest is not None and latest.raw_sha256 == raw_ref.sha256:
+            if _unchanged(latest, raw_ref.sha256, options, schema):
                 return IngestResult(version=latest, created=False, report=latest.report)
             version = _create_version(
                 who, locked, outcome, raw_ref, parquet_ref, received.filename, message, issues_ref
@@ -274,3 +307,69 @@ def restore_version(actor, version: Version, *, message: str = "") -> Version:
     from satudata.warehouse.versions import restore_version as restore
 
     return restore(actor, version, message=message)
+
+
+# --- background ingest and re-reading (warehouse/tasks.py has the logic) -------------------
+
+
+def enqueue_upload(
+    actor,
+    dataset: Dataset,
+    *,
+    filename: str,
+    data: bytes | BinaryIO | Path,
+    message: str = "",
+    options: dict | None = None,
+):
+    """Keep the uploaded bytes and run the ingest as a job (in the background when a worker
+    runs); returns the IngestJob, whose page shows progress and then the version or report."""
+    from satudata.warehouse.tasks import enqueue_upload as enqueue
+
+    return enqueue(actor, dataset, filename=filename, data=data, message=message, options=options)
+
+
+def enqueue_reread(
+    actor,
+    version: Version,
+    *,
+    schema: dict | None = None,
+    options: dict | None = None,
+    message: str = "",
+):
+    """Read `version`'s kept raw file again — with an edited or imported `schema`, or other
+    reading `options` — into a new draft version, as a job; returns the IngestJob."""
+    from satudata.warehouse.tasks import enqueue_reread as enqueue
+
+    return enqueue(actor, version, schema=schema, options=options, message=message)
+
+
+def rederive_version(
+    actor,
+    version: Version,
+    *,
+    schema: dict | None = None,
+    options: dict | None = None,
+    message: str = "",
+    on_stage: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """A new draft version from `version`'s kept raw bytes, with `schema` (or the version's own)
+    and `options` (or the choices the version was read with). Never changes `version` itself."""
+    who = actor_for(actor)
+    found = (
+        Version.objects.editable_by(who).filter(pk=version.pk).select_related("dataset").first()
+    )
+    if found is None:
+        _editable_dataset(who, version.dataset)  # the precise refusal (login, agency, not found)
+        raise NotFound(_("Version not found."))
+    if options is None:
+        options = ReadOptions.from_dict(found.read_options).to_dict()
+    return ingest_upload(
+        who,
+        found.dataset,
+        filename=found.source_filename or "data",
+        data=blobs.blob_path(found.raw_sha256),
+        message=message,
+        options=options,
+        schema=schema if schema is not None else found.table_schema,
+        on_stage=on_stage,
+    )

@@ -2,11 +2,31 @@
 
 from django.urls import path
 
-from satudata.warehouse import version_views, views
+from satudata.warehouse import job_views, version_views, views
 
 app_name = "warehouse"
 urlpatterns = [
-    path("dataset/<slug:slug>/unggah", views.upload, name="upload"),
+    path("dataset/<slug:slug>/unggah", job_views.upload, name="upload"),
+    path("dataset/<slug:slug>/unggahan", job_views.job_list, name="jobs"),
+    path("dataset/<slug:slug>/unggahan/<int:job_id>", job_views.job_status, name="job"),
+    path(
+        "dataset/<slug:slug>/unggahan/<int:job_id>/ulang", job_views.job_retry, name="job_retry"
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/skema",
+        job_views.schema_edit,
+        name="schema_edit",
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/skema.json",
+        job_views.schema_download,
+        name="schema_download",
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/skema/impor",
+        job_views.schema_import,
+        name="schema_import",
+    ),
     path("dataset/<slug:slug>/data", views.preview, name="preview"),
     path("dataset/<slug:slug>/unduh.<str:fmt>", views.download, name="download"),
     path(

@@ -317,7 +317,7 @@ def _example(con, table: str, column: str, condition: str) -> tuple[int, str]:
     source = quote_identifier(column)
     return con.execute(
         f"SELECT {ROW_COLUMN}, {source} FROM {table} "  # noqa: S608 - quoted identifiers only
-        f"WHERE {source} IS NOT NULL AND {condition.format(c=source)} "
+        f"WHERE {source} IS NOT NULL AND {condition.replace('{c}', source)} "
         f"ORDER BY {ROW_COLUMN} LIMIT 1"
     ).fetchone()
 
@@ -439,7 +439,8 @@ def decimal_mark(schema: dict[str, Any]) -> str | None:
     numeric = [f for f in schema.get("fields", []) if f.get("type") in ("number", "integer")]
     if not numeric:
         return None
-    return "," if any(f.get("decimalChar") == "," for f in numeric) else "."
+    indonesian = any(f.get("decimalChar") == "," or f.get("groupChar") == "." for f in numeric)
+    return "," if indonesian else "."
 
 
 def infer_schema(

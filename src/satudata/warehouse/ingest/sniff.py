@@ -222,10 +222,13 @@ def _not_text(filename: str, kind: str, fmt: str):
         hint = _("Upload it with a name ending in .zip to read the data file inside it.")
     else:
         hint = _("Upload the data table itself as a CSV, Excel, JSON or XML file.")
+    if fmt == "csv":
+        text = _("The file “%(name)s” is %(kind)s, not a CSV text file.")
+    else:
+        text = _("The file “%(name)s” is %(kind)s, not a %(format)s text file.")
     return fail(
         "format-error",
-        _("The file “%(name)s” is %(kind)s, not a %(format)s text file.")
-        % {"name": filename, "kind": kind, "format": FORMAT_LABELS.get(fmt, fmt.upper())}
+        text % {"name": filename, "kind": kind, "format": FORMAT_LABELS.get(fmt, fmt.upper())}
         + " "
         + hint,
     )
