@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from satudata.warehouse import engine
 from satudata.warehouse.ingest.header import field_names
 from satudata.warehouse.ingest.infer import decimal_mark, infer_schema
-from satudata.warehouse.ingest.parquet import write_parquet
 from satudata.warehouse.ingest.readers import ROW_COLUMN, reader_for
 from satudata.warehouse.ingest.receive import Received
 from satudata.warehouse.ingest.report import Report, fail
@@ -144,11 +143,10 @@ def process(
         schema = ctx.schema
         if mark := decimal_mark(schema):
             sniffed.choices.setdefault("decimal", mark)
-        validation.validate(ctx)
+        parquet_path = workdir / "version.parquet"
+        validation.validate(ctx, parquet_path)
         report.rows, report.fields = row_count, len(schema["fields"])
         stage("writing")
-        parquet_path = workdir / "version.parquet"
-        write_parquet(con, table, ctx.columns, schema, parquet_path, order_by=ROW_COLUMN)
         issues_path = workdir / "issues.parquet"
         if not write_issues(ctx, issues_path):
             issues_path = None

@@ -192,3 +192,34 @@ def pattern_problems(schema: dict[str, Any]) -> list[str]:
         except re.error:
             bad.append(field.get("name", ""))
     return bad
+
+
+# --- the guarded write: typing, checking and writing the Parquet in one pass -----------------
+
+GUARD_MARK = "satudata-validation: cell problem"
+
+
+def guarded_select(ctx: Context) -> str:
+    """SELECT of the typed table (field names, Parquet types) that stops with an error at the
+    first cell with a problem — so a clean file is typed, checked and written in one scan."""
+    checked = [i for i, f in enumerate(ctx.fields) if ctx.columns[i] and needs_check(f)]
+    inner = ", ".join(f"{ctx.typed(i)} AS t{i}" for i in checked)
+    guard = f"error({types.lit(GUARD_MARK)})"
+    outputs = []
+    for index, field in enumerate(ctx.fields):
+        target = types.sql_type(field)
+        name = quote_identifier(field["name"])
+        if not ctx.columns[index]:
+            value = f"CAST(NULL AS {target})"
+        elif index in checked:
+            mask = mask_sql(ctx, index, f"t{index}")
+            value = f"CAST(CASE WHEN ({mask}) <> 0 THEN {guard} ELSE t{index} END AS {target})"
+        else:
+            value = f"CAST({ctx.typed(index)} AS {target})"
+        outputs.append(f"{value} AS {name}")
+    source = f"(SELECT *, {inner} FROM {ctx.table})" if checked else ctx.table  # noqa: S608
+    return f"SELECT {', '.join(outputs)} FROM {source}"  # noqa: S608
+
+
+def is_guard_error(error: Exception) -> bool:
+    return GUARD_MARK in str(error)

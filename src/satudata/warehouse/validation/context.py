@@ -52,6 +52,12 @@ class Context:
     extra_columns: list[tuple[str, str]] = field(default_factory=list)
     issue_rows: int = field(default_factory=issue_rows_max)
     region_table: str | None = None  # loaded on demand (references.py)
+    region_codes: set[str] = field(default_factory=set)  # codes looked up so far
+    # Set as the checks go: the typed Parquet once written, the number of total rows
+    # (text.py), and whether the primary key was found unique (then no row can repeat).
+    parquet_path: Path | None = None
+    total_rows: int = 0
+    key_unique: bool = False
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -82,6 +88,12 @@ class Context:
             if item["name"] == name:
                 return index
         return None
+
+    def typed_source(self) -> str | None:
+        """The written Parquet as a SQL source (typed columns by field name), if written."""
+        if self.parquet_path is None:
+            return None
+        return f"read_parquet({quote_literal(str(self.parquet_path))})"
 
     def scalar(self, sql: str, params: list | None = None) -> Any:
         rows = self.con.execute(sql, params or []).fetchall()

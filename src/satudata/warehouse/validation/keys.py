@@ -15,13 +15,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from satudata.warehouse.engine import quote_identifier
 from satudata.warehouse.validation import types
 from satudata.warehouse.validation.context import Context, record
 from satudata.warehouse.validation.references import (
     REGION_REFERENCE,
     canonical_code_sql,
+    distinct_values,
+    ensure_regions,
     level_depth,
-    region_table,
 )
 
 
@@ -37,15 +39,28 @@ def _typed_key(ctx: Context, indexes: list[int]) -> list[str]:
     return [ctx.typed(i) for i in indexes]
 
 
+def _repeats(ctx: Context, keys: list[str], source: str) -> int:
+    """How many key values repeat in `source` (rows with every key part NULL left out)."""
+    not_all_null = " OR ".join(f"{k} IS NOT NULL" for k in keys)
+    return int(
+        ctx.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {not_all_null} "  # noqa: S608
+            f"GROUP BY {', '.join(keys)} HAVING count(*) > 1)"
+        )
+        or 0
+    )
+
+
 def check_unique(ctx: Context) -> None:
+    typed_source = ctx.typed_source()
     for index, field in enumerate(ctx.fields):
         if not (field.get("constraints") or {}).get("unique") or not ctx.columns[index]:
             continue
         typed = ctx.typed(index)
-        repeated = ctx.scalar(
-            f"SELECT count(*) FROM (SELECT {typed} AS k FROM {ctx.table} "  # noqa: S608
-            "WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
-        )
+        if typed_source:  # the typed column, read from the Parquet just written
+            repeated = _repeats(ctx, [quote_identifier(field["name"])], typed_source)
+        else:
+            repeated = _repeats(ctx, ["k"], f"(SELECT {typed} AS k FROM {ctx.table})")  # noqa: S608
         if not repeated:
             continue
         name = types.lit(field["name"])
@@ -65,6 +80,14 @@ def check_primary_key(ctx: Context) -> None:
     indexes = [ctx.index_of(name) for name in names]
     if not names or any(i is None or not ctx.columns[i] for i in indexes):
         return  # a key column the file lacks is already a missing-label error
+    typed_source = ctx.typed_source()
+    if typed_source:
+        columns = [quote_identifier(name) for name in names]
+        all_null = " AND ".join(f"{c} IS NULL" for c in columns)
+        empty = ctx.scalar(f"SELECT count(*) FROM {typed_source} WHERE {all_null}")  # noqa: S608
+        if not empty and not _repeats(ctx, columns, typed_source):
+            ctx.key_unique = True
+            return
     keys = _typed_key(ctx, indexes)
     aliases = [f"k{n}" for n in range(len(keys))]
     selected = ", ".join(f"{sql} AS {alias}" for sql, alias in zip(keys, aliases, strict=True))
@@ -78,10 +101,7 @@ def check_primary_key(ctx: Context) -> None:
         f"CAST(json_object('fields', {fields_json}, 'empty', true) AS VARCHAR) AS params "
         f"FROM {source} WHERE {all_null}"
     )
-    repeated = ctx.scalar(
-        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE NOT ({all_null}) "  # noqa: S608
-        f"GROUP BY {', '.join(aliases)} HAVING count(*) > 1)"
-    )
+    repeated = _repeats(ctx, aliases, source)
     parts = [empty]
     if repeated:
         parts.append(
@@ -171,25 +191,36 @@ def schema_problems(schema: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _region_found_sql(ctx: Context, index: int, level: str | None) -> str:
-    """Rows whose code is not in the region list (at `level`), with what the code is instead."""
-    regions = region_table(ctx)
+def _region_found_sql(ctx: Context, index: int, level: str | None) -> str | None:
+    """Rows whose code is not in the region list (at `level`), with what the code is instead;
+    None when every code is fine (the common case: decided on the distinct codes alone)."""
+    field_name = ctx.fields[index]["name"]
+    typed_source = ctx.typed_source()
+    source = (
+        f"SELECT DISTINCT {quote_identifier(field_name)} AS code FROM {typed_source}"  # noqa: S608
+        if typed_source
+        else f"SELECT DISTINCT {ctx.cell(index)} AS code FROM {ctx.table}"  # noqa: S608
+    )
+    ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE validation_codes AS {source}")
+    regions = ensure_regions(
+        ctx, distinct_values(ctx, "SELECT code FROM validation_codes WHERE code IS NOT NULL")
+    )
     depth = level_depth(level) if level else None
-    cell = ctx.cell(index)
-    name = types.lit(ctx.fields[index]["name"])
     at_level = f" AND r.depth = {int(depth)}" if depth else ""
-    # One lookup per distinct code, then back to the rows with a bad one.
-    bad_codes = (
-        f"SELECT v.code, other.level AS found_level, other.name AS found_name, "  # noqa: S608
+    canon_level = f" AND canon.depth = {int(depth)}" if depth else ""
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE validation_bad_codes AS "  # noqa: S608
+        "SELECT v.code, other.level AS found_level, other.name AS found_name, "
         "CASE WHEN canon.code IS NOT NULL AND canon.code <> v.code THEN canon.code END "
-        "AS canonical FROM ("
-        f"SELECT DISTINCT {cell} AS code FROM {ctx.table} WHERE {cell} IS NOT NULL) v "
+        "AS canonical FROM validation_codes v "
         f"LEFT JOIN {regions} r ON r.code = v.code{at_level} "
         f"LEFT JOIN {regions} other ON other.code = {canonical_code_sql('v.code')} "
-        f"LEFT JOIN {regions} canon ON canon.code = {canonical_code_sql('v.code')}"
-        f"{at_level.replace('r.depth', 'canon.depth')} "
-        "WHERE r.code IS NULL"
+        f"LEFT JOIN {regions} canon ON canon.code = {canonical_code_sql('v.code')}{canon_level} "
+        "WHERE v.code IS NOT NULL AND r.code IS NULL"
     )
+    if not ctx.scalar("SELECT count(*) FROM validation_bad_codes"):
+        return None
+    name = types.lit(field_name)
     level_json = types.lit(level) if level else "NULL"
     return (
         f"SELECT t.{ctx.row} AS row, {name} AS field, b.code AS cell, "  # noqa: S608
@@ -197,7 +228,7 @@ def _region_found_sql(ctx: Context, index: int, level: str | None) -> str:
         "'found_level', CASE WHEN b.canonical IS NULL THEN b.found_level END, "
         "'found_name', CASE WHEN b.canonical IS NULL THEN b.found_name END, "
         "'canonical', b.canonical) AS VARCHAR) AS params "
-        f"FROM {ctx.table} t JOIN ({bad_codes}) b ON b.code = t.{cell}"
+        f"FROM {ctx.table} t JOIN validation_bad_codes b ON b.code = t.{ctx.cell(index)}"
     )
 
 
@@ -227,7 +258,13 @@ def check_foreign_keys(ctx: Context) -> None:
         if not indexes or any(i is None or not ctx.columns[i] for i in indexes):
             continue
         if key["resource"] == REGION_REFERENCE and len(indexes) == 1:
-            parts.append(_region_found_sql(ctx, indexes[0], key.get("level")))
+            found = _region_found_sql(ctx, indexes[0], key.get("level"))
+            if found:
+                # Materialised now: the next key reuses the scratch tables.
+                ctx.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE validation_fk_{len(parts)} AS {found}"
+                )
+                parts.append(f"SELECT * FROM validation_fk_{len(parts)}")  # noqa: S608
         elif key["resource"] == "":
             ref_indexes = [ctx.index_of(name) for name in key["reference_fields"]]
             if len(ref_indexes) == len(indexes) and all(i is not None for i in ref_indexes):

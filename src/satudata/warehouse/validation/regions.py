@@ -21,9 +21,14 @@ import re
 import unicodedata
 from typing import Any
 
-from satudata.warehouse.validation import keys, roles, totals, types
+from satudata.warehouse.validation import keys, roles, types
 from satudata.warehouse.validation.context import Context, record
-from satudata.warehouse.validation.references import canonical_code_sql, region_table
+from satudata.warehouse.validation.references import (
+    canonical_code_sql,
+    distinct_values,
+    ensure_regions,
+)
+from satudata.warehouse.validation.text import not_total
 
 # Share of a column's distinct values that must be known codes before it counts as a code column.
 DETECT_SHARE = 0.8
@@ -103,11 +108,6 @@ def _could_hold_codes(field: dict[str, Any]) -> bool:
     return (field.get("type") or "string") == "string" and any(w in HINT_TOKENS for w in words)
 
 
-def _not_total(ctx: Context) -> str:
-    condition = totals.total_condition(ctx)
-    return f"NOT coalesce({condition}, false)" if condition else "true"
-
-
 def detect_code_fields(ctx: Context, declared: set[int]) -> dict[int, int]:
     """Undeclared columns that hold region codes → their level (depth)."""
     found: dict[int, int] = {}
@@ -118,9 +118,15 @@ def detect_code_fields(ctx: Context, declared: set[int]) -> dict[int, int]:
     ]
     if not candidates:
         return found
-    regions = region_table(ctx)
     for index in candidates:
         cell = ctx.cell(index)
+        regions = ensure_regions(
+            ctx,
+            distinct_values(
+                ctx,
+                f"SELECT DISTINCT {cell} FROM {ctx.table} WHERE {cell} IS NOT NULL",  # noqa: S608
+            ),
+        )
         distinct, known, depth = ctx.con.execute(
             f"SELECT count(*), count(r.code), mode(r.depth) FROM ("  # noqa: S608
             f"SELECT DISTINCT {cell} AS v FROM {ctx.table} WHERE {cell} IS NOT NULL) d "
@@ -132,7 +138,7 @@ def detect_code_fields(ctx: Context, declared: set[int]) -> dict[int, int]:
 
 
 def _check_codes(ctx: Context, index: int, depth: int) -> None:
-    regions = region_table(ctx)
+    regions = ensure_regions(ctx, [])
     cell = ctx.cell(index)
     name = types.lit(ctx.fields[index]["name"])
     level = types.lit(DEPTH_LEVELS.get(depth, ""))
@@ -146,7 +152,7 @@ def _check_codes(ctx: Context, index: int, depth: int) -> None:
         f"SELECT t.{ctx.row} AS row, {name} AS field, b.v AS cell, b.found_depth, "  # noqa: S608
         f"CAST(json_object('level', {level}, 'found_level', b.found_level, "
         "'found_name', b.found_name) AS VARCHAR) AS params "
-        f"FROM {ctx.table} t JOIN ({bad}) b ON b.v = t.{cell} WHERE {_not_total(ctx)}"
+        f"FROM {ctx.table} t JOIN ({bad}) b ON b.v = t.{cell} WHERE {not_total(ctx)}"
     )
     record(
         ctx,
@@ -174,13 +180,18 @@ def name_field_for(ctx: Context, index: int) -> int | None:
 
 
 def _check_names(ctx: Context, index: int, name_index: int) -> None:
-    regions = region_table(ctx)
     code, written = ctx.cell(index), ctx.cell(name_index)
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE validation_name_pairs AS "  # noqa: S608
+        f"SELECT DISTINCT {code} AS code, {written} AS written FROM {ctx.table} "
+        f"WHERE {code} IS NOT NULL AND {written} IS NOT NULL AND {not_total(ctx)}"
+    )
+    regions = ensure_regions(
+        ctx, distinct_values(ctx, "SELECT DISTINCT code FROM validation_name_pairs")
+    )
     pairs = ctx.con.execute(
-        f"SELECT p.code, p.written, r.code, r.name FROM ("  # noqa: S608
-        f"SELECT DISTINCT {code} AS code, {written} AS written "
-        f"FROM {ctx.table} WHERE {code} IS NOT NULL AND {written} IS NOT NULL "
-        f"AND {_not_total(ctx)}) p JOIN {regions} r ON r.code = {canonical_code_sql('p.code')}"
+        "SELECT p.code, p.written, r.code, r.name FROM validation_name_pairs p "  # noqa: S608
+        f"JOIN {regions} r ON r.code = {canonical_code_sql('p.code')}"
     ).fetchall()
     wrong = [(c, w, k, o) for c, w, k, o in pairs if not same_region_name(w, o)]
     if not wrong:
@@ -197,7 +208,7 @@ def _check_names(ctx: Context, index: int, name_index: int) -> None:
         f"SELECT t.{ctx.row} AS row, {field} AS field, t.{written} AS cell, "  # noqa: S608
         "CAST(json_object('code', w.canonical, 'official', w.official) AS VARCHAR) AS params "
         f"FROM {ctx.table} t JOIN validation_region_names w "
-        f"ON w.code = t.{code} AND w.written = t.{written} WHERE {_not_total(ctx)}",
+        f"ON w.code = t.{code} AND w.written = t.{written} WHERE {not_total(ctx)}",
     )
 
 

@@ -46,6 +46,8 @@ def remove_blank_rows(ctx: Context) -> int:
 
 
 def check_duplicate_rows(ctx: Context) -> int:
+    if ctx.key_unique:
+        return 0  # two equal rows would have had equal primary keys
     columns = [quote_identifier(c) for c in _source_columns(ctx)]
     if not columns:
         return 0

@@ -3,16 +3,18 @@
 
     ctx = prepare(con, table, "__row", columns, names, schema, report)
     ctx.schema = infer_schema(...)   # only when no schema was given
-    validate(ctx)
+    validate(ctx, parquet_path)      # writes the typed Parquet too
     write_issues(ctx, path)          # issues.py
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from satudata.warehouse.ingest.parquet import copy_to_parquet, write_parquet
 from satudata.warehouse.ingest.report import Report
 from satudata.warehouse.validation import cells, history, keys, regions, rows, text, totals
 from satudata.warehouse.validation.context import Context, PreviousVersion, create_issues_table
@@ -81,15 +83,35 @@ def demote_unfit_fields(ctx: Context) -> list[str]:
     return demoted
 
 
-def validate(ctx: Context) -> Report:
-    """Every check, in the order a reader meets the problems: cells, keys, rows, domain."""
-    if ctx.report.schema_source == "inferred":
-        demote_unfit_fields(ctx)
-    cells.check_cells(ctx)
+def write_typed(ctx: Context, target: Path) -> None:
+    """Type, check and write the Parquet; run the full cell checks only when a cell fails.
+
+    The optimistic write stops at the first cell with a problem (cells.guarded_select), so a
+    clean file costs one scan. Otherwise the problems are found and reported (an inferred schema
+    first turns a column whose cells do not all fit into text), and the Parquet is written with
+    NULL for the cells that do not fit."""
+    try:
+        copy_to_parquet(ctx.con, cells.guarded_select(ctx), target)
+    except duckdb.Error as error:
+        target.unlink(missing_ok=True)
+        if not cells.is_guard_error(error):
+            raise
+        if ctx.report.schema_source == "inferred" and demote_unfit_fields(ctx):
+            write_typed(ctx, target)
+            return
+        cells.check_cells(ctx)
+        write_parquet(ctx.con, ctx.table, ctx.columns, ctx.schema, target)
+    ctx.parquet_path = target
+
+
+def validate(ctx: Context, parquet_path: Path) -> Report:
+    """Every check, and the typed Parquet of the version written to `parquet_path`."""
+    write_typed(ctx, parquet_path)
     keys.check_unique(ctx)
     keys.check_primary_key(ctx)
     keys.check_foreign_keys(ctx)
     rows.check_duplicate_rows(ctx)
+    text.scan_text(ctx)
     regions.check_regions(ctx)
     totals.check_totals(ctx)
     history.check_zero_values(ctx)

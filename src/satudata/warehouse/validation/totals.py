@@ -1,46 +1,23 @@
 """Domain warning `total-mismatch`: a `Jumlah`/`Total` row that differs from the sum it totals.
 
-A total row has a text cell that says only `Jumlah`, `Total`, `Jumlah Total`, … (any case). Its
-members are the other rows that agree with it on every grouping column — the text/year columns
-that repeat (e.g. `tahun`, `jenis_kelamin`), not the ones that name each row (codes, names). Each
-summable number column (not a rate, percentage or average) is compared with a tolerance for the
-rounding of its decimals. All of it is one aggregate query per table.
+Total rows were found by the text scan (text.py: a cell that says only `Jumlah`, `Total`, …).
+A total row's members are the other rows that agree with it on every grouping column — the
+text/year columns that repeat (e.g. `tahun`, `jenis_kelamin`), not the ones that name each row
+(codes, names) and not the column holding the label. Each summable number column (not a rate,
+percentage or average — roles.py) is compared, with a tolerance for the rounding of its decimals.
 """
 
 from __future__ import annotations
 
 from satudata.warehouse.validation import roles, types
 from satudata.warehouse.validation.context import Context, record
+from satudata.warehouse.validation.text import TOTALS_TABLE
 
-TOTAL_LABEL_RE = (
-    r"\s*(?i:jumlah|total|grand total|jumlah total|total keseluruhan|jumlah keseluruhan"
-    r"|jumlah seluruhnya|total jumlah)\s*:?\s*"
-)
 # Relative tolerance for numbers stored with full precision.
 RELATIVE_TOLERANCE = 1e-9
 
 
-def _text_fields(ctx: Context) -> list[int]:
-    return [
-        i
-        for i, f in enumerate(ctx.fields)
-        if (f.get("type") or "string") == "string" and ctx.columns[i]
-    ]
-
-
-def total_condition(ctx: Context) -> str | None:
-    """SQL: TRUE on a total row (None when the table has no text column)."""
-    cells = [ctx.cell(i) for i in _text_fields(ctx)]
-    if not cells:
-        return None
-    return (
-        "("
-        + " OR ".join(f"regexp_full_match({c}, {types.lit(TOTAL_LABEL_RE)})" for c in cells)
-        + ")"
-    )
-
-
-def _grouping_fields(ctx: Context, condition: str, label_fields: list[int]) -> list[int]:
+def _grouping_fields(ctx: Context, label_fields: set[int]) -> list[int]:
     """Dimension columns that repeat among the member rows (so they group, not name, rows)."""
     candidates = [
         i
@@ -54,7 +31,8 @@ def _grouping_fields(ctx: Context, condition: str, label_fields: list[int]) -> l
         return []
     measures = ", ".join(f"count({ctx.cell(i)}), count(DISTINCT {ctx.cell(i)})" for i in candidates)
     row = ctx.con.execute(
-        f"SELECT {measures} FROM {ctx.table} WHERE NOT {condition}"  # noqa: S608
+        f"SELECT {measures} FROM {ctx.table} "  # noqa: S608
+        f"WHERE {ctx.row} NOT IN (SELECT row FROM {TOTALS_TABLE})"
     ).fetchall()[0]
     grouping = []
     for n, index in enumerate(candidates):
@@ -65,33 +43,26 @@ def _grouping_fields(ctx: Context, condition: str, label_fields: list[int]) -> l
 
 
 def check_totals(ctx: Context) -> int:
-    condition = total_condition(ctx)
+    if not ctx.total_rows:
+        return 0
     measures = [i for i, f in enumerate(ctx.fields) if ctx.columns[i] and roles.is_measure(f)]
-    if condition is None or not measures:
+    if not measures:
         return 0
-    if not ctx.scalar(f"SELECT count(*) FROM {ctx.table} WHERE {condition}"):  # noqa: S608
-        return 0
-    label_fields = [
-        i
-        for i in _text_fields(ctx)
-        if ctx.scalar(
-            f"SELECT count(*) FROM {ctx.table} WHERE regexp_full_match("  # noqa: S608
-            f"{ctx.cell(i)}, {types.lit(TOTAL_LABEL_RE)})"
-        )
-    ]
-    grouping = _grouping_fields(ctx, condition, label_fields)
+    label_fields = {
+        int(row[0])
+        for row in ctx.con.execute(f"SELECT DISTINCT field FROM {TOTALS_TABLE}").fetchall()  # noqa: S608
+    }
+    grouping = _grouping_fields(ctx, label_fields)
     typed = ", ".join(f"{ctx.typed(i)} AS m{i}" for i in measures)
-    groups = ", ".join(f"{ctx.cell(i)} AS g{i}" for i in grouping)
+    groups = "".join(f", {ctx.cell(i)} AS g{i}" for i in grouping)
+    cells = ", ".join(f"{ctx.cell(i)} AS c{i}" for i in measures)
     decimals = ", ".join(
         f"max(length(regexp_extract({ctx.cell(i)}, '[.,]([0-9]+)\\s*$', 1))) AS d{i}"
         for i in measures
     )
     base = (
-        f"SELECT {ctx.row} AS row, {condition} AS is_total, {typed}"  # noqa: S608
-        + (f", {groups}" if groups else "")
-        + ", "
-        + ", ".join(f"{ctx.cell(i)} AS c{i}" for i in measures)
-        + f" FROM {ctx.table}"
+        f"SELECT {ctx.row} AS row, {ctx.row} IN (SELECT row FROM {TOTALS_TABLE}) AS is_total, "  # noqa: S608
+        f"{typed}{groups}, {cells} FROM {ctx.table}"
     )
     match = " AND ".join(f"m.g{i} IS NOT DISTINCT FROM t.g{i}" for i in grouping) or "true"
     sums = ", ".join(f"sum(m.m{i}) AS s{i}" for i in measures)

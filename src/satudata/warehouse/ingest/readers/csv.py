@@ -131,10 +131,14 @@ def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -
     skip_lines = ends[block.last]
     delimiter = sniffed.delimiter or ","
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    # Insertion order is file order, so the row number (a one-row header is row 1) is counted
+    # while reading: row_number() OVER () streams, one pass instead of a second copy of the
+    # table (benchmarks/ingest.py). It travels with each row.
+    first_data_row = block.last + 2
     con.execute(
         f"""
-        CREATE TEMP TABLE csv_cells AS
-        SELECT * FROM read_csv(
+        CREATE TEMP TABLE {RAW_TABLE} AS
+        SELECT row_number() OVER () + {int(first_data_row) - 1} AS {ROW_COLUMN}, * FROM read_csv(
             ?, header = false, auto_detect = false, all_varchar = true,
             delim = ?, quote = '"', escape = '"', columns = {columns}, skip = {int(skip_lines)},
             max_line_size = {MAX_LINE_BYTES}, store_rejects = true
@@ -143,14 +147,6 @@ def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -
         [str(sniffed.text_path), delimiter],
     )
     _report_rejects(con, width, report, delimiter)
-    # Insertion order is file order, so rowid + first data row is the row number (a one-row
-    # header is row 1); it travels with each row, and the Parquet writer orders by it.
-    first_data_row = block.last + 2
-    con.execute(
-        f"CREATE TEMP TABLE {RAW_TABLE} AS "  # noqa: S608 - fixed names
-        f"SELECT rowid + {int(first_data_row)} AS {ROW_COLUMN}, * FROM csv_cells"
-    )
-    con.execute("DROP TABLE csv_cells")
     sniffed.choices["header_rows"] = format_header_rows(block.first + 1, block.last + 1)
     if block.titles:
         sniffed.choices["titles"] = block.titles
