@@ -12,7 +12,7 @@ from satudata.catalog.services import create_dataset
 from satudata.core.errors import ValidationFailed
 from satudata.core.permissions import SYSTEM
 from satudata.regions.models import Region
-from satudata.warehouse import engine
+from satudata.warehouse import dataview
 from satudata.warehouse.dataview import column_stats, data_page, parse_query
 from satudata.warehouse.services import ingest_upload, publish_version
 from tests.factories import COMPLETE_METADATA
@@ -321,7 +321,8 @@ def test_results_are_cached_by_version_and_query(version, monkeypatch):
     def no_engine(*args, **kwargs):
         raise AssertionError("DuckDB should not be asked again")
 
-    monkeypatch.setattr(engine, "connect", no_engine)
+    monkeypatch.setattr(dataview, "_run", no_engine)
+    monkeypatch.setattr(dataview.engine, "connect", no_engine)
     again = data_page(version, q)
     assert rows_of(again) == rows_of(first) and again.total == first.total
     column_stats(version)

@@ -25,12 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +46,8 @@ from satudata.warehouse.queries import (
     PREVIEW_SHORT_CELL_CHARS,
     ROW_POSITION,
     TYPE_LABELS,
+    cache_get,
+    cache_set,
     cached_query,
     parquet_path,
     schema_fields,
@@ -295,6 +299,10 @@ def _region_fields(version: Version) -> set[str]:
     return names
 
 
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _codes_named_like(text: str) -> list[str]:
     from satudata.regions.models import Region
 
@@ -326,8 +334,10 @@ class SelectBuilder:
     def where(self, item: ColumnFilter) -> None:
         column = self.column(item.name)
         if item.op == "contains":
-            condition = f"contains(lower({column}), lower(?))"
-            self.params.append(item.value)
+            # ILIKE with the wildcards of the value escaped: a literal, case-insensitive
+            # substring test (DuckDB runs it without lower-casing every cell first).
+            condition = f"{column} ILIKE ? ESCAPE '\\'"
+            self.params.append("%" + _like_escaped(item.value) + "%")
             if item.name in self.region_fields:
                 codes = _codes_named_like(item.value)
                 if codes:
@@ -351,6 +361,31 @@ class SelectBuilder:
 
     def count_sql(self) -> str:
         return f"SELECT count(*) FROM read_parquet(?){self._where_sql()}"  # noqa: S608
+
+    def _order(self, sort: str | None, descending: bool) -> str:
+        keys = []
+        if sort is not None:
+            keys.append(f"{self.column(sort)} {'DESC' if descending else 'ASC'} NULLS LAST")
+        keys.append(ROW_POSITION)  # file order, and a stable tie-break when sorting
+        return ", ".join(keys)
+
+    def positions_sql(self, sort: str | None, descending: bool) -> str:
+        """Row positions of one page (LIMIT and OFFSET are the last two parameters)."""
+        return (
+            f"SELECT {ROW_POSITION} "  # noqa: S608 - quoted identifiers, bound values
+            f"FROM read_parquet(?, file_row_number = true){self._where_sql()} "
+            f"ORDER BY {self._order(sort, descending)} LIMIT ? OFFSET ?"
+        )
+
+    def rows_at_sql(self) -> str:
+        """All columns of the rows at given positions (parameters: file, first and last
+        position, list of positions); the row position comes last."""
+        selected = ", ".join(self.column(f["name"]) for f in self.fields)
+        return (
+            f"SELECT {selected}, {ROW_POSITION} "  # noqa: S608 - quoted identifiers
+            "FROM read_parquet(?, file_row_number = true) "
+            f"WHERE {ROW_POSITION} BETWEEN ? AND ? AND list_contains(?, {ROW_POSITION})"
+        )
 
     def page_sql(self, sort: str | None, descending: bool) -> tuple[str, bool]:
         """The page query (LIMIT and OFFSET are the last two parameters) and whether it asked
@@ -529,12 +564,31 @@ def _display_cell(value: Any, numeric: bool, names: dict[str, str]) -> dict[str,
     }
 
 
+_readers = threading.local()
+
+
+def _reader() -> duckdb.DuckDBPyConnection:
+    """This thread's DuckDB connection for data view queries, kept between requests: opening a
+    configured connection costs 20-40 ms, more than a whole cached-metadata page query. Only
+    read-only queries over immutable Parquet files run on it; the object cache keeps each file's
+    Parquet metadata (row-group statistics) in memory between queries."""
+    con = getattr(_readers, "con", None)
+    if con is None:
+        con = engine.connect()
+        con.execute("SET enable_object_cache = true")
+        _readers.con = con
+    return con
+
+
 def _run(sql: str, params: list[Any]) -> list[tuple]:
-    con = engine.connect()
     try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+        return _reader().execute(sql, params).fetchall()
+    except duckdb.Error:
+        # A broken connection must not poison the thread's later requests.
+        con, _readers.con = getattr(_readers, "con", None), None
+        if con is not None:
+            con.close()
+        raise
 
 
 def _region_names_on_page(columns: list[dict[str, Any]], rows: list[list[Any]]) -> dict:
@@ -561,32 +615,90 @@ def _region_names_on_page(columns: list[dict[str, Any]], rows: list[list[Any]]) 
     return found
 
 
+def _total(builder: SelectBuilder, version: Version, query: DataQuery) -> int | None:
+    """The number of matching rows when known without a scan: the version's own count without
+    filters, or an earlier answer for the same filters (any sort, any page)."""
+    if not query.filters:
+        return int(version.row_count)
+    return cache_get(_count_key(version, query))
+
+
+def _count_key(version: Version, query: DataQuery) -> tuple:
+    return ("view-count", version.parquet_sha256, query.cache_parts()[0])
+
+
+def _page_positions(
+    builder: SelectBuilder, version: Version, query: DataQuery
+) -> tuple[int, int, list[int]]:
+    """(total, page number, row positions of the page), reading only the filter and sort
+    columns. Counting is a separate, cheap scan (filter columns only, row groups whose
+    statistics exclude the filter skipped) cached per filter set; a window count in the same
+    query would make DuckDB keep every matching row before picking the page (3-10x slower with
+    millions of matches)."""
+    size = query.page_size
+    total = _total(builder, version, query)
+    if total is None:
+        total = int(_run(builder.count_sql(), builder.params)[0][0])
+        cache_set(_count_key(version, query), total)
+    number = min(query.page, max(1, math.ceil(total / size)))
+    offset = (number - 1) * size
+    if not total:
+        return 0, 1, []
+    if not query.filters and query.sort is None:
+        # File order without filters: the positions are the page's row numbers.
+        return total, number, list(range(offset, min(offset + size, total)))
+    found = _run(
+        builder.positions_sql(query.sort, query.descending), [*builder.params, size, offset]
+    )
+    return total, number, [row[0] for row in found]
+
+
+def _rows_at(builder: SelectBuilder, positions: list[int]) -> list[list[Any]]:
+    """The full rows at these positions, in this order. The position range limits the scan to
+    the row groups that hold them (Parquet row-group pruning)."""
+    if not positions:
+        return []
+    found = _run(
+        builder.rows_at_sql(), [builder.params[0], min(positions), max(positions), positions]
+    )
+    by_position = {row[-1]: list(row[:-1]) for row in found}
+    return [by_position[position] for position in positions if position in by_position]
+
+
+def _page_rows(builder: SelectBuilder, version: Version, query: DataQuery) -> tuple[int, int, list]:
+    if ROW_POSITION in builder.kinds:
+        # A column already has the name DuckDB gives the row position: one plain query.
+        total = _total(builder, version, query)
+        if total is None:
+            total = int(_run(builder.count_sql(), builder.params)[0][0])
+            cache_set(_count_key(version, query), total)
+        number = min(query.page, max(1, math.ceil(total / query.page_size)))
+        sql, _position = builder.page_sql(query.sort, query.descending)
+        offset = (number - 1) * query.page_size
+        rows = _run(sql, [*builder.params, query.page_size, offset])
+        return total, number, [list(row) for row in rows]
+    total, number, positions = _page_positions(builder, version, query)
+    return total, number, _rows_at(builder, positions)
+
+
 def data_page(version: Version, query: DataQuery) -> DataPage:
-    """One page of `version` under `query` (filters, sort, page). Cached by the Parquet sha256
-    and the query; the row count without filters is the version's own."""
+    """One page of `version` under `query` (filters, sort, page).
+
+    Two steps, like a database index lookup: find the row positions of the page from the filter
+    and sort columns only, then read the full rows at those positions. Each answer is cached by
+    the Parquet sha256 and the query (versions are immutable); the number of matching rows is
+    cached per filter set, so paging and re-sorting never count again."""
     fields = schema_fields(version)
     if not fields or not version.parquet_sha256:
         return DataPage(version, query, [], [], 0, 1)
     builder = SelectBuilder(version)
     for item in query.filters:
         builder.where(item)
-    base = ("view", version.parquet_sha256, query.cache_parts())
-    if query.filters:
-        total = cached_query(
-            (*base, "count"), lambda: int(_run(builder.count_sql(), builder.params)[0][0])
-        )
-    else:
-        total = int(version.row_count)
-    pages = max(1, math.ceil(total / query.page_size))
-    number = min(query.page, pages)
-    query = replace(query, page=number)
-    sql, _position = builder.page_sql(query.sort, query.descending)
-    offset = (number - 1) * query.page_size
-    rows = cached_query(
-        (*base, "page", query.page_size, offset),
-        lambda: [list(r) for r in _run(sql, [*builder.params, query.page_size, offset])],
+    total, number, rows = cached_query(
+        ("view", version.parquet_sha256, query.cache_parts(), query.page_size, query.page),
+        lambda: _page_rows(builder, version, query),
     )
-    page = DataPage(version, query, fields, rows, total, number)
+    page = DataPage(version, replace(query, page=number), fields, rows, total, number)
     page.region_names = _region_names_on_page(fields, rows)
     return page
 

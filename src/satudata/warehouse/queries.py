@@ -42,16 +42,27 @@ QUERY_CACHE_PREFIX = "satudata:wh:1:"
 T = TypeVar("T")
 
 
+def _cache_key(parts: tuple) -> str:
+    return QUERY_CACHE_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cache_get(parts: tuple) -> Any:
+    """A cached query answer, or None."""
+    return cache.get(_cache_key(parts))
+
+
+def cache_set(parts: tuple, value: Any) -> None:
+    cache.set(_cache_key(parts), value, QUERY_CACHE_TIMEOUT_S)
+
+
 def cached_query(parts: tuple, compute: Callable[[], T]) -> T:
     """`compute()`, cached under `parts` — which must start with what identifies the data (the
     Parquet sha256 of the version(s)): versions are immutable, so an answer never goes stale."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = QUERY_CACHE_PREFIX + digest
-    found = cache.get(key)
+    found = cache_get(parts)
     if found is not None:
         return found
     value = compute()
-    cache.set(key, value, QUERY_CACHE_TIMEOUT_S)
+    cache_set(parts, value)
     return value
 
 
@@ -122,6 +133,7 @@ def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
     """Context for `{% include "warehouse/_data_panel.html" %}` on the dataset page."""
     from satudata.catalog.models import Dataset
     from satudata.warehouse.exports import formats_for
+    from satudata.workflow.queries import workflow_panel
 
     user = request.user
     actor = actor_for(user)
@@ -149,5 +161,7 @@ def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
         "can_restore": can_upload,
         "can_publish": actor.is_walidata,
         "upload_url": reverse("warehouse:upload", args=[dataset.slug]),
+        # Review state, submit/review buttons, review links (workflow app, issue 5).
+        "workflow": workflow_panel(user, dataset, versions),
     }
     return {"panel": panel}
