@@ -85,6 +85,11 @@ def _server_parent(default_workers: int) -> argparse.ArgumentParser:
         default=4,
         help="threads per worker that run Django requests (default: %(default)s)",
     )
+    parent.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the background worker inside the server (run `satudata worker`)",
+    )
     return parent
 
 
@@ -192,6 +197,21 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         ),
     )
     verify.set_defaults(handler="satudata.commands.audit")
+
+    # Data files (warehouse/cli.py builds the parsers and runs them).
+    from satudata.warehouse.cli import add_import_parser, add_worker_parser
+
+    dataset = commands.add_parser(
+        "dataset",
+        formatter_class=formatter,
+        help="work with datasets' data files",
+        description="Import data files into datasets.",
+    )
+    dataset_actions = dataset.add_subparsers(
+        dest="dataset_command", metavar="ACTION", title="actions", required=True
+    )
+    add_import_parser(dataset_actions, [home], formatter)
+    add_worker_parser(commands, [home], formatter)
 
     manage = commands.add_parser(
         "manage",

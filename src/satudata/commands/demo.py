@@ -87,4 +87,10 @@ def run(args: argparse.Namespace) -> int:
     print_summary(display_url(args.host, args.port), result, time.monotonic() - started)
     if args.no_serve:
         return 0
-    return serve_portal(args.host, args.port, workers=args.workers, threads=args.threads)
+    return serve_portal(
+        args.host,
+        args.port,
+        workers=args.workers,
+        threads=args.threads,
+        embedded_worker=not getattr(args, "no_worker", False),
+    )

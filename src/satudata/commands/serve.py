@@ -37,7 +37,13 @@ def display_url(host: str, port: int) -> str:
 
 
 def serve_portal(
-    host: str, port: int, *, workers: int, threads: int, access_log: bool = False
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    threads: int,
+    access_log: bool = False,
+    embedded_worker: bool = True,
 ) -> int:
     """Run granian in the foreground until interrupted."""
     problem = address_problem(host, port)
@@ -64,6 +70,12 @@ def serve_portal(
         blocking_threads=threads,
         log_access=access_log,
     )
+    if embedded_worker:
+        # Background uploads (warehouse/tasks.py) without a second process; --no-worker turns
+        # it off when `satudata worker` runs elsewhere.
+        from satudata.warehouse.tasks import start_embedded_worker
+
+        start_embedded_worker()
     server.serve()
     return 0
 
@@ -98,4 +110,5 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         threads=args.threads,
         access_log=args.access_log,
+        embedded_worker=not getattr(args, "no_worker", False),
     )

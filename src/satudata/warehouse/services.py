@@ -169,7 +169,8 @@ def ingest_upload(
             previous=comparison_version(dataset),
             options=options,
             schema=schema,
-            reuse_schema=latest.table_schema if latest is not None else None,
+            # An imposed decimal mark asks for a fresh look at the numbers: infer again.
+            reuse_schema=latest.table_schema if latest and "decimal" not in options else None,
             on_stage=on_stage,
         )
         # Blobs first: if the transaction then fails, an unreferenced blob is harmless
@@ -274,6 +275,11 @@ def publish_version(actor, version: Version, *, acknowledge_warnings: bool = Fal
         dataset = Dataset.objects.select_for_update().get(pk=current.dataset_id)
         if dataset.published_version_id == current.pk and current.status == VersionStatus.TERBIT:
             return current
+        # The review workflow's rules (verified first, publisher role, complete metadata).
+        from satudata.workflow import services as workflow
+
+        workflow.check_publication(who, current, dataset)
+        previous_status = current.status
         if unacknowledged:
             _record_acknowledgement(who, current, dataset)
         now = timezone.now()
@@ -296,6 +302,7 @@ def publish_version(actor, version: Version, *, acknowledge_warnings: bool = Fal
                 "state": [before_state, dataset.state],
             },
         )
+        workflow.record_publication(who, current, dataset, previous_status=previous_status)
         _refresh_catalogue(dataset)
     return current
 

@@ -118,23 +118,37 @@ def _compatible(
     if not below:
         return True
     texts_over_numbers = numbers_over_numbers = 0
+    gap_under_label = fills_unlabelled = False
     for column in range(width):
         kind = cell_kind(row[column] if column < len(row) else None)
         kinds_below = {cell_kind(r[column] if column < len(r) else None) for r in below}
         label_above = cell_kind(dense[column] if column < len(dense) else None)
-        if kind == EMPTY and EMPTY not in kinds_below and label_above == EMPTY:
-            return False
+        if kind == EMPTY and EMPTY not in kinds_below:
+            if label_above == EMPTY:
+                return False
+            gap_under_label = True
+        if kind != EMPTY and label_above == EMPTY:
+            fills_unlabelled = True
         if NUMBER in kinds_below and kinds_below <= {NUMBER, EMPTY}:
             texts_over_numbers += kind == TEXT
             numbers_over_numbers += kind == NUMBER
+    if gap_under_label and fills_unlabelled:
+        return False  # `,,2022,2023` under `Kecamatan,Kode,Penduduk,`: sub-labels, not data
     return not (texts_over_numbers and not numbers_over_numbers)
 
 
-def _data_start(rows: list[Sequence[Cell]], first_dense: int, width: int) -> int:
+def _merged_from_above(merges: list[Merge] | None, row: int) -> bool:
+    """Is a cell of `row` covered by a merged range that starts in a row above?"""
+    return any(row0 < row <= row1 for (row0, _c0), (row1, _c1) in merges or [])
+
+
+def _data_start(
+    rows: list[Sequence[Cell]], first_dense: int, width: int, merges: list[Merge] | None = None
+) -> int:
     limit = min(len(rows), first_dense + 1 + MAX_HEADER_ROWS)
     for start in range(first_dense + 1, limit):
-        if not _filled(rows[start]):
-            continue  # a blank line inside the header block
+        if not _filled(rows[start]) or _merged_from_above(merges, start):
+            continue  # a blank line, or a row under a header cell merged downwards
         below = [r for r in rows[start + 1 : start + 1 + COMPARE_ROWS] if _filled(r)]
         if _compatible(rows[start], below, width, rows[first_dense]):
             return start
@@ -229,7 +243,7 @@ def detect_header(
         (i for i in content if i <= first + MAX_HEADER_ROWS and len(_filled(rows[i])) >= threshold),
         first,
     )
-    start = _data_start(rows, first_dense, width)
+    start = _data_start(rows, first_dense, width, merges)
     last = max(first, start - 1)
     labels, titles = combine_labels(rows[first : last + 1], width, _shift(merges, first))
     return HeaderBlock(first=first, last=last, labels=labels, titles=titles)
