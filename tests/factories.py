@@ -255,6 +255,18 @@ def publish(version, *, actor=SYSTEM):
     return services.publish_version(actor, version, acknowledge_warnings=True)
 
 
+def verify(version, *, actor=SYSTEM):
+    """Take a version through the review workflow's submit and verify steps (as `actor`, the
+    system by default) so that a walidata may publish it: since issue 5 a walidata publishes
+    only verified versions (workflow.services); the system still publishes directly."""
+    from satudata.workflow import services
+
+    services.submit(actor, version)
+    services.verify(actor, version)
+    version.refresh_from_db()
+    return version
+
+
 class _FormReader(HTMLParser):
     """Collects each <form>'s action, method and the values a browser would submit."""
 

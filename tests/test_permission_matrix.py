@@ -38,6 +38,7 @@ from tests.factories import (
     make_world,
     read_form,
     upload_csv,
+    verify,
 )
 
 OK, DENIED, HIDDEN, NOTHING = "OK", "DENIED", "HIDDEN", "NOTHING"
@@ -74,7 +75,8 @@ EDITS = frozenset({"produsen_own", "walidata", "admin", "superuser"})
 PUBLISHES = frozenset({"walidata", "admin", "superuser"})
 
 # Single-object endpoints. {newest} is the newest version, which is never published:
-# a draft dataset's v1, or the v2 uploaded after a published dataset's v1.
+# a draft dataset's v1, or the v2 uploaded after a published dataset's v1 — submitted and
+# verified, so that publishing it is allowed to the publishing roles (review workflow).
 OBJECT_URLS = {
     "dataset_page": "/dataset/{slug}",
     "preview": "/dataset/{slug}/data",
@@ -204,7 +206,10 @@ def _build_matrix() -> Matrix:
             if state == "published":  # a newer, unpublished version next to the public one
                 upload_csv(dataset, CODE_CSV + "51.05.02,Wilayah baru,99\n")
             datasets[state, classification] = dataset
-            newest[state, classification] = dataset.versions.order_by("-number")[0].number
+            newest_version = dataset.versions.order_by("-number")[0]
+            # Submitted and verified (review workflow): what a walidata may publish.
+            verify(newest_version)
+            newest[state, classification] = newest_version.number
     clients = {"anonymous": Client()}
     for role, user in world.users.items():
         clients[role] = Client()

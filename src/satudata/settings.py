@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "satudata.regions",
     "satudata.catalog",
     "satudata.warehouse",
+    "satudata.workflow",
 ]
 
 MIDDLEWARE = [

@@ -30,9 +30,15 @@ def world(db):
 
 @pytest.fixture
 def dataset(world):
-    """A draft, public-classification dataset of world.owner without data."""
+    """A draft, public-classification dataset of world.owner without data (metadata complete,
+    so that a walidata may publish it once verified)."""
     return catalog_services.create_dataset(
-        SYSTEM, organisation=world.owner, title="Data uji gudang", **COMPLETE_METADATA
+        SYSTEM,
+        organisation=world.owner,
+        title="Data uji gudang",
+        topic=world.topic,
+        regions=["51.05"],
+        **COMPLETE_METADATA,
     )
 
 

@@ -10,7 +10,7 @@ from satudata.core.models import AuditEvent
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
 from satudata.warehouse.services import ingest_upload, publish_version
-from tests.factories import CODE_CSV
+from tests.factories import CODE_CSV, verify
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def draft(dataset):
 
 @pytest.mark.parametrize("role", ["walidata", "admin"])
 def test_walidata_publishes(draft, world, role):
+    verify(draft)  # a walidata publishes verified versions (review workflow, issue 5)
     published = publish_version(world.users[role], draft)
     dataset = Dataset.objects.get(pk=draft.dataset_id)
     assert published.status == "terbit" and published.published_at is not None
@@ -50,13 +51,13 @@ def test_hidden_draft_is_not_found(draft, world, role):
 
 
 def test_new_upload_never_touches_the_published_version(draft, world, dataset):
-    publish_version(world.users["walidata"], draft)
+    publish_version(world.users["walidata"], verify(draft))
     second = ingest_upload(SYSTEM, dataset, filename="b.csv", data=b"kode\n0101\n").version
     draft.refresh_from_db()
     dataset.refresh_from_db()
     assert second.status == "draft" and second.number == 2
     assert dataset.published_version_id == draft.pk and draft.status == "terbit"
-    publish_version(world.users["walidata"], second)
+    publish_version(world.users["walidata"], verify(second))
     dataset.refresh_from_db()
     assert dataset.published_version_id == second.pk
     event = AuditEvent.objects.filter(action="version.publish").latest("pk")

@@ -14,7 +14,7 @@ from satudata.catalog.services import create_dataset
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
 from satudata.warehouse.services import ingest_upload, publish_version
-from tests.factories import CODE_CSV, CODE_VALUES, COMPLETE_METADATA
+from tests.factories import CODE_CSV, CODE_VALUES, COMPLETE_METADATA, verify
 from tests.warehouse.test_ingest import PNG_BYTES, stored_state
 
 FORMULA_CSV = (
@@ -301,6 +301,7 @@ def test_downloads_go_through_visibility(client_for, world, published):
 
 def test_publish_button_only_for_walidata(client_for, dataset):
     version = ingest_upload(SYSTEM, dataset, filename="a.csv", data=CODE_CSV.encode()).version
+    verify(version)  # the button is offered for verified versions (review workflow, issue 5)
     page_url = reverse("catalog:dataset_detail", args=[dataset.slug])
     publish_url = reverse("warehouse:publish", args=[dataset.slug, version.number])
     assert publish_url not in client_for("produsen_own").get(page_url).content.decode()

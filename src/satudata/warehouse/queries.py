@@ -133,6 +133,7 @@ def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
     """Context for `{% include "warehouse/_data_panel.html" %}` on the dataset page."""
     from satudata.catalog.models import Dataset
     from satudata.warehouse.exports import formats_for
+    from satudata.workflow.queries import workflow_panel
 
     user = request.user
     actor = actor_for(user)
@@ -160,5 +161,7 @@ def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
         "can_restore": can_upload,
         "can_publish": actor.is_walidata,
         "upload_url": reverse("warehouse:upload", args=[dataset.slug]),
+        # Review state, submit/review buttons, review links (workflow app, issue 5).
+        "workflow": workflow_panel(user, dataset, versions),
     }
     return {"panel": panel}

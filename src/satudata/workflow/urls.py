@@ -1,0 +1,25 @@
+"""Workflow pages: the review queue and review pages (/tinjauan/), notifications (/notifikasi/)
+and the audit trail viewer (/audit/)."""
+
+from django.urls import path
+
+from satudata.workflow import audit_views, notification_views, views
+
+app_name = "workflow"
+REVIEW = "tinjauan/<slug:slug>/<int:number>"
+urlpatterns = [
+    path("tinjauan/", views.queue, name="queue"),
+    path(REVIEW, views.review, name="review"),
+    path(f"{REVIEW}/ajukan", views.submit, name="submit"),
+    path(f"{REVIEW}/verifikasi", views.verify, name="verify"),
+    path(f"{REVIEW}/kembalikan", views.return_version, name="return"),
+    path(f"{REVIEW}/terbitkan", views.publish, name="publish"),
+    path(f"{REVIEW}/tarik", views.withdraw, name="withdraw"),
+    path(f"{REVIEW}/komentar", views.comment, name="comment"),
+    path("notifikasi/", notification_views.notification_list, name="notifications"),
+    path("notifikasi/baca", notification_views.mark_read, name="mark_read"),
+    path("notifikasi/<int:pk>/buka", notification_views.open_notification, name="open"),
+    path("notifikasi/pengaturan", notification_views.preferences, name="preferences"),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("audit/unduh.csv", audit_views.audit_export, name="audit_export"),
+]
