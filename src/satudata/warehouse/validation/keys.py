@@ -40,8 +40,17 @@ def _typed_key(ctx: Context, indexes: list[int]) -> list[str]:
 
 
 def _repeats(ctx: Context, keys: list[str], source: str) -> int:
-    """How many key values repeat in `source` (rows with every key part NULL left out)."""
+    """How many key values repeat in `source` (rows with every key part NULL left out).
+
+    First a count of distinct key hashes (one 64-bit value per row, cheap); only when it finds
+    fewer hashes than rows — a repeat, or a collision — are the keys themselves grouped."""
     not_all_null = " OR ".join(f"{k} IS NOT NULL" for k in keys)
+    rows, hashes = ctx.con.execute(
+        f"SELECT count(*), count(DISTINCT hash({', '.join(keys)})) FROM {source} "  # noqa: S608
+        f"WHERE {not_all_null}"
+    ).fetchall()[0]
+    if rows == hashes:
+        return 0
     return int(
         ctx.scalar(
             f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {not_all_null} "  # noqa: S608

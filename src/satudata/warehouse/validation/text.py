@@ -6,11 +6,15 @@
   that sums others (totals.py checks it; the region checks leave it out).
 
 Only the rows with a flag are kept (`validation_text`), so the later checks read a tiny table.
-A cheap first-character test runs before the total-label expression, on every cell.
+Columns with few distinct values (dictionary-encoded in the Parquet just written — codes,
+names, categories) are checked on those values; other text columns are scanned cell by cell.
 """
 
 from __future__ import annotations
 
+import re
+
+from satudata.warehouse.engine import quote_identifier, quote_literal
 from satudata.warehouse.validation import types
 from satudata.warehouse.validation.context import Context, record
 
@@ -20,8 +24,13 @@ TOTAL_LABEL_RE = (
     r"\s*(?i:jumlah|total|grand total|jumlah total|total keseluruhan|jumlah keseluruhan"
     r"|jumlah seluruhnya|total jumlah)\s*:?\s*"
 )
+_TOTAL_LABEL = re.compile(TOTAL_LABEL_RE.replace("(?i:", "(?:"), re.IGNORECASE)
 TOTAL_FIRST_CHARACTERS = ("j", "J", "t", "T", "g", "G", " ")
-WHITESPACE_RE = r"^\s|\s$"
+SPACES = " \t\n\r\f\v"
+WHITESPACE_RE = r"^[ \t\n\r\f\v]|[ \t\n\r\f\v]$"
+# A column whose Parquet chunks are all dictionary-encoded has few distinct values: they are
+# read from the Parquet (almost free) and checked in Python, instead of a scan of every cell.
+DICTIONARY = "DICTIONARY"
 
 
 def text_fields(ctx: Context) -> list[int]:
@@ -32,40 +41,85 @@ def text_fields(ctx: Context) -> list[int]:
     ]
 
 
-def _is_total_label(cell: str) -> str:
+def is_padded(value: str) -> bool:
+    return bool(value) and (value[0] in SPACES or value[-1] in SPACES)
+
+
+def is_total_label(value: str) -> bool:
+    return len(value) < 40 and _TOTAL_LABEL.fullmatch(value) is not None
+
+
+def _dictionary_fields(ctx: Context, indexes: list[int]) -> set[int]:
+    source = ctx.parquet_path
+    if source is None:
+        return set()
+    rows = ctx.con.execute(
+        "SELECT path_in_schema, bool_and(contains(encodings, ?)) "  # noqa: S608
+        f"FROM parquet_metadata({quote_literal(str(source))}) GROUP BY path_in_schema",
+        [DICTIONARY],
+    ).fetchall()
+    encoded = {name for name, dictionary in rows if dictionary}
+    return {i for i in indexes if ctx.fields[i]["name"] in encoded}
+
+
+def _flagged_values(ctx: Context, index: int) -> list[tuple[int, str, bool, bool]]:
+    name = quote_identifier(ctx.fields[index]["name"])
+    values = ctx.con.execute(
+        f"SELECT DISTINCT {name} FROM {ctx.typed_source()} WHERE {name} IS NOT NULL"  # noqa: S608
+    ).fetchall()
+    flagged = []
+    for (value,) in values:
+        padded, total = is_padded(value), is_total_label(value)
+        if padded or total:
+            flagged.append((index, value, padded, total))
+    return flagged
+
+
+def _scan_sql(ctx: Context, index: int) -> str:
+    """Rows of one text column with a flag, found by a vectorised scan of its cells."""
+    cell = ctx.cell(index)
     first = ", ".join(types.lit(c) for c in TOTAL_FIRST_CHARACTERS)
-    return (
+    padded = f"regexp_matches({cell}, {types.lit(WHITESPACE_RE)})"
+    total = (
         f"({cell}[1] IN ({first}) AND strlen({cell}) < 40 "
         f"AND regexp_full_match({cell}, {types.lit(TOTAL_LABEL_RE)}))"
+    )
+    return (
+        f"SELECT * FROM (SELECT {ctx.row} AS row, {index} AS field, {cell} AS cell, "  # noqa: S608
+        f"{padded} AS padded, {total} AS total FROM {ctx.table}) WHERE padded OR total"
     )
 
 
 def scan_text(ctx: Context) -> None:
-    """Create `validation_text` (rows with a flag) and `validation_total_rows` (row, label
-    field index)."""
+    """Create `validation_text` (row, field index, cell, padded, total) for the flagged cells
+    and `validation_total_rows` (row, field index of the label)."""
+    con = ctx.con
     indexes = text_fields(ctx)
-    if not indexes:
-        ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {TOTALS_TABLE} (row BIGINT, field INTEGER)")
-        ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} (row BIGINT)")
-        ctx.total_rows = 0
-        return
-    flags = []
-    for i in indexes:
-        cell = ctx.cell(i)
-        flags.append(f"regexp_matches({cell}, {types.lit(WHITESPACE_RE)}) AS w{i}")
-        flags.append(f"{_is_total_label(cell)} AS s{i}")
-    any_flag = " OR ".join(f"w{i} OR s{i}" for i in indexes)
-    cells = ", ".join(f"{ctx.cell(i)} AS c{i}" for i in indexes)
-    ctx.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} AS SELECT * FROM ("  # noqa: S608
-        f"SELECT {ctx.row} AS row, {cells}, {', '.join(flags)} FROM {ctx.table}) "
-        f"WHERE {any_flag}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {TEXT_TABLE} "
+        "(row BIGINT, field INTEGER, cell VARCHAR, padded BOOLEAN, total BOOLEAN)"
     )
-    totals = " UNION ALL ".join(
-        f"SELECT row, {i} AS field FROM {TEXT_TABLE} WHERE s{i}"
-        for i in indexes
+    dictionary = _dictionary_fields(ctx, indexes)
+    flagged = [item for i in sorted(dictionary) for item in _flagged_values(ctx, i)]
+    if flagged:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE validation_text_values "
+            "(field INTEGER, cell VARCHAR, padded BOOLEAN, total BOOLEAN)"
+        )
+        con.executemany("INSERT INTO validation_text_values VALUES (?, ?, ?, ?)", flagged)
+        for index in sorted({item[0] for item in flagged}):
+            con.execute(
+                f"INSERT INTO {TEXT_TABLE} SELECT t.{ctx.row}, v.field, v.cell, v.padded, "  # noqa: S608
+                f"v.total FROM {ctx.table} t JOIN validation_text_values v "
+                f"ON v.field = {index} AND v.cell = t.{ctx.cell(index)}"
+            )
+    for index in indexes:
+        if index not in dictionary:
+            con.execute(f"INSERT INTO {TEXT_TABLE} {_scan_sql(ctx, index)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {TOTALS_TABLE} AS "  # noqa: S608
+        f"SELECT DISTINCT row, field FROM {TEXT_TABLE} WHERE total"
     )
-    ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {TOTALS_TABLE} AS {totals}")
     ctx.total_rows = int(ctx.scalar(f"SELECT count(DISTINCT row) FROM {TOTALS_TABLE}") or 0)  # noqa: S608
 
 
@@ -77,11 +131,13 @@ def not_total(ctx: Context, row: str | None = None) -> str:
 
 
 def check_whitespace(ctx: Context) -> int:
-    parts = [
-        f"SELECT row, {types.lit(ctx.fields[i]['name'])} AS field, c{i} AS cell, "  # noqa: S608
-        f"CAST(NULL AS VARCHAR) AS params FROM {TEXT_TABLE} WHERE w{i}"
-        for i in text_fields(ctx)
-    ]
-    if not parts:
+    names = ", ".join(f"({i}, {types.lit(ctx.fields[i]['name'])})" for i in text_fields(ctx))
+    if not names:
         return 0
-    return record(ctx, "whitespace-value", " UNION ALL ".join(parts))
+    return record(
+        ctx,
+        "whitespace-value",
+        f"SELECT t.row, n.name AS field, t.cell, CAST(NULL AS VARCHAR) AS params "  # noqa: S608
+        f"FROM {TEXT_TABLE} t JOIN (VALUES {names}) n(field, name) USING (field) "
+        "WHERE t.padded",
+    )

@@ -121,10 +121,18 @@ def _number_text(field: dict[str, Any], cell: str) -> tuple[str, str | None]:
 
 def _integer_sql(field: dict[str, Any], cell: str) -> str:
     text, _condition = _number_text({**field, "decimalChar": None}, cell)
-    return f"CASE WHEN {_regex(text, INTEGER_RE)} THEN TRY_CAST({text} AS BIGINT) END"
+    # Digits only (the usual case) pass a cheap GLOB; anything else meets the regular expression.
+    return (
+        f"CASE WHEN NOT ({text} GLOB '*[!0-9]*') THEN TRY_CAST({text} AS BIGINT) "
+        f"WHEN {_regex(text, INTEGER_RE)} THEN TRY_CAST({text} AS BIGINT) END"
+    )
 
 
 def _number_sql(field: dict[str, Any], cell: str) -> str:
+    if not any(key in field for key in ("groupChar", "decimalChar", "bareNumber")):
+        # DuckDB's text → DOUBLE cast accepts what Python's Decimal does (signs, exponents,
+        # NaN/Infinity, surrounding spaces) and refuses hex: no pattern needed.
+        return f"TRY_CAST({cell} AS DOUBLE)"
     text, condition = _number_text(field, cell)
     test = _regex(text, NUMBER_RE)
     if condition:
@@ -134,7 +142,8 @@ def _number_sql(field: dict[str, Any], cell: str) -> str:
 
 def _year_sql(field: dict[str, Any], cell: str) -> str:
     return (
-        f"CASE WHEN length({cell}) = 4 AND {_regex(cell, INTEGER_RE)} "
+        f"CASE WHEN {cell} GLOB '[0-9][0-9][0-9][0-9]' THEN TRY_CAST({cell} AS INTEGER) "
+        f"WHEN length({cell}) = 4 AND {_regex(cell, INTEGER_RE)} "
         f"AND TRY_CAST({cell} AS INTEGER) BETWEEN 0 AND 9999 THEN TRY_CAST({cell} AS INTEGER) END"
     )
 
