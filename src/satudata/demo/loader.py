@@ -112,7 +112,7 @@ def _upload_and_publish(dataset, spec: DemoDataset) -> tuple[bool, bool]:
     """
     from satudata.core.permissions import SYSTEM
     from satudata.warehouse.models import Version
-    from satudata.warehouse.services import ingest_upload, publish_version
+    from satudata.warehouse.services import ingest_upload
 
     if spec.data_file == BOUNDARIES:
         filename, data = BOUNDARIES_FILE, boundaries_geojson()
@@ -135,11 +135,44 @@ def _upload_and_publish(dataset, spec: DemoDataset) -> tuple[bool, bool]:
     if spec.publish and version is not None:
         dataset.refresh_from_db(fields=["published_version"])
         if dataset.published_version_id != version.pk:
-            # Real published statistics carry real quirks (a total row that does not add up…):
-            # the demo publishes them as they are, acknowledging the validation warnings.
-            publish_version(SYSTEM, version, acknowledge_warnings=True)
-            published_now = True
+            published_now = _review_and_publish(version)
     return result.created, published_now
+
+
+# Enough for any configured flow (submit, a few verification tiers, publish).
+REVIEW_STEPS_MAX = 10
+
+
+def _review_and_publish(version) -> bool:
+    """Take the version through the review workflow as the demo's people, so the audit trail
+    tells a real story: at each step the first demo user who may act (the agency's produsen,
+    then the walidata) — the system where the demo has nobody for that step. Real published
+    statistics carry real quirks (a total row that does not add up…): the walidata publishes
+    them as they are, acknowledging the validation warnings. A version someone withdrew stays
+    withdrawn (returns False)."""
+    from satudata.core.permissions import SYSTEM
+    from satudata.warehouse.models import VersionStatus
+    from satudata.workflow import engine, queries
+    from satudata.workflow import services as workflow
+    from satudata.workflow.notifications import members_of_step
+
+    for _step in range(REVIEW_STEPS_MAX):
+        version.refresh_from_db()
+        if version.status == VersionStatus.TERBIT:
+            return True
+        if version.status == VersionStatus.DITARIK:
+            return False
+        situation = queries.situation(version)
+        step = situation.current_step or situation.publish_step
+        people = members_of_step(step, situation.organisation_id, situation.region_code)
+        person = people.order_by("username").first() or SYSTEM
+        if version.status in engine.SUBMITTABLE:
+            workflow.submit(person, version)
+        elif version.status == VersionStatus.DIAJUKAN:
+            workflow.verify(person, version)
+        else:
+            workflow.publish(person, version, acknowledge_warnings=True)
+    raise RuntimeError(f"{version} did not reach publication in {REVIEW_STEPS_MAX} steps")
 
 
 def load_demo(progress: ProgressCallback | None = None) -> DemoResult:
