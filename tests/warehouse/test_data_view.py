@@ -57,7 +57,7 @@ def dataset(world, regions):
         SYSTEM, organisation=world.owner, title="Data per kecamatan", **COMPLETE_METADATA
     )
     version = ingest_upload(SYSTEM, dataset, filename="kec.csv", data=CSV.encode()).version
-    publish_version(SYSTEM, version)
+    publish_version(SYSTEM, version, acknowledge_warnings=True)
     dataset.refresh_from_db()
     return dataset
 

@@ -59,7 +59,7 @@ def get(client, dataset, fmt: str, number: int | None = None, **headers):
 def make_published(world, title: str, data: bytes, filename: str):
     dataset = create_dataset(SYSTEM, organisation=world.owner, title=title, **COMPLETE_METADATA)
     version = ingest_upload(SYSTEM, dataset, filename=filename, data=data).version
-    publish_version(SYSTEM, version)
+    publish_version(SYSTEM, version, acknowledge_warnings=True)
     dataset.refresh_from_db()
     return dataset
 
@@ -263,7 +263,8 @@ def test_data_package_zip(client_for, kecamatan, expected_rows):
     assert package["profile"] == "tabular-data-package"
     assert package["licenses"][0]["name"] == kecamatan.licence
     (resource,) = package["resources"]
-    assert resource["schema"] == kecamatan.published_version.table_schema
+    fields = kecamatan.published_version.table_schema["fields"]
+    assert [f["name"] for f in resource["schema"]["fields"]] == [f["name"] for f in fields]
     assert resource["format"] == "csv" and resource["encoding"] == "utf-8"
     rows = list(csv.DictReader(io.StringIO(archive.read(resource["path"]).decode("utf-8"))))
     assert [r["kode_kecamatan"] for r in rows] == [r["kode_kecamatan"] for r in expected_rows]
@@ -284,6 +285,38 @@ def test_every_offered_format_downloads(client_for, kecamatan):
             f'attachment; filename="{kecamatan.slug}-v1'
             f'{"-datapackage" if key == "zip" else ""}.{fmt.extension}"'
         )
+
+
+def test_data_package_is_valid_frictionless(client_for, world, tmp_path):
+    """Indonesian number formats and day-first dates in the source: the package's schema
+    describes the exported CSV (plain numbers, ISO dates), and frictionless agrees."""
+    from frictionless import Package
+
+    data = (
+        "kode;jumlah;nilai;tanggal\n"
+        "0101;1.234.567;12,5;31/01/2024\n"
+        "0102;2.000;-;01/02/2024\n"
+        "0103;-;3,25;15/03/2024\n"
+    )
+    dataset = make_published(world, "Format Indonesia", data.encode(), "id.csv")
+    archive = zipfile.ZipFile(io.BytesIO(body(get(client_for("anonymous"), dataset, "zip"))))
+    archive.extractall(tmp_path)
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
+    assert "decimalChar" not in fields["nilai"] and "groupChar" not in fields["jumlah"]
+    assert fields["tanggal"]["format"] == "default"
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["type", "note"])
+    rows = list(
+        csv.DictReader(io.StringIO((tmp_path / package["resources"][0]["path"]).read_text()))
+    )
+    assert rows[0] == {
+        "kode": "0101",
+        "jumlah": "1234567",
+        "nilai": "12.5",
+        "tanggal": "2024-01-31",
+    }
+    assert rows[1]["nilai"] == "" and rows[2]["jumlah"] == ""
 
 
 # --- ETag and 304 ----------------------------------------------------------------------------
@@ -313,7 +346,7 @@ def test_etag_differs_between_formats_and_versions(client_for, kecamatan):
     assert len(etags) == 4
     changed = KECAMATAN_CSV.read_text(encoding="utf-8").replace("57370", "57371")
     version = ingest_upload(SYSTEM, kecamatan, filename="b.csv", data=changed.encode()).version
-    publish_version(SYSTEM, version)
+    publish_version(SYSTEM, version, acknowledge_warnings=True)
     assert get(client, kecamatan, "csv")["ETag"] not in etags
     # The old ETag no longer matches the current version: a full answer, not 304.
     old = get(client, kecamatan, "csv", number=1)["ETag"]

@@ -77,7 +77,7 @@ def penduduk(world):
 @pytest.fixture
 def two_versions(penduduk):
     first = ingest_upload(SYSTEM, penduduk, filename=SOURCE.name, data=SOURCE.read_bytes()).version
-    publish_version(SYSTEM, first)
+    publish_version(SYSTEM, first, acknowledge_warnings=True)
     second = ingest_upload(
         SYSTEM, penduduk, filename="koreksi.csv", data=as_csv(edited_rows()), message="koreksi"
     ).version
@@ -328,9 +328,9 @@ def test_restore_needs_edit_rights(two_versions, world):
 
 def test_restored_version_can_be_published(two_versions, penduduk, client_for):
     first, second = two_versions
-    publish_version(SYSTEM, second)
+    publish_version(SYSTEM, second, acknowledge_warnings=True)
     restored = restore_version(SYSTEM, first)
-    publish_version(SYSTEM, restored)
+    publish_version(SYSTEM, restored, acknowledge_warnings=True)
     penduduk.refresh_from_db()
     assert penduduk.published_version_id == restored.pk
     text = b"".join(

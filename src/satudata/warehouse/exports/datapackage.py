@@ -9,6 +9,7 @@ dates are the version's creation time, so the same version and metadata give the
 
 from __future__ import annotations
 
+import copy
 import json
 import zipfile
 from collections.abc import Iterator
@@ -52,6 +53,28 @@ def csv_member_name(version: Version) -> str:
     return f"data/{package_name(version.dataset.slug)}.csv"
 
 
+# Field properties that describe how the *received* file wrote its values (Indonesian number
+# formats, day-first dates, yes/no words, "-" for no value). The exported CSV writes plain
+# values instead (1234.5, 2024-01-31, true, an empty cell), so its schema must not carry them.
+SOURCE_FORMAT_PROPERTIES = ("decimalChar", "groupChar", "bareNumber", "trueValues", "falseValues")
+TEMPORAL_TYPES = frozenset({"date", "datetime", "time"})
+
+
+def export_schema(table_schema: dict[str, Any]) -> dict[str, Any]:
+    """The version's Table Schema as it describes the exported CSV."""
+    schema = copy.deepcopy(table_schema or {})
+    for field in schema.get("fields", []):
+        if not isinstance(field, dict):
+            continue
+        for name in SOURCE_FORMAT_PROPERTIES:
+            field.pop(name, None)
+        field.pop("missingValues", None)
+        if field.get("type") in TEMPORAL_TYPES and field.get("format") not in (None, "default"):
+            field["format"] = "default"
+    schema["missingValues"] = [""]
+    return schema
+
+
 def _licence(dataset) -> list[dict[str, str]]:
     from satudata.catalog.models import LICENCE_URLS
 
@@ -88,7 +111,7 @@ def descriptor(version: Version) -> dict[str, Any]:
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "dialect": CSV_DIALECT,
-                "schema": version.table_schema,
+                "schema": export_schema(version.table_schema),
             }
         ],
         "satudata": {
