@@ -151,3 +151,19 @@ def test_clean_bps_metadata_trims_and_drops_empty_values():
         "a": {"definisi": "d"}
     }
     assert clean_bps_metadata("ms_keg", None) == {}
+
+
+def test_known_table_columns_each_need_a_definition():
+    ms_keg = {spec.key: "isi" for spec in MS_KEG_FIELDS if spec.required}
+    ms_ind = {spec.key: "isi" for spec in MS_IND_FIELDS if spec.required}
+    values = {
+        **FULL,
+        "is_statistical": True,
+        "ms_keg": ms_keg,
+        "ms_ind": ms_ind,
+        "ms_var": {"kode": {"definisi": "Kode desa"}},
+        "ms_var_columns": ["kode", "jumlah"],
+    }
+    assert "ms_var" in missing_keys(values)
+    values["ms_var"]["jumlah"] = {"definisi": "Jumlah"}
+    assert "ms_var" not in missing_keys(values)

@@ -409,3 +409,41 @@ def test_system_created_dataset_activity_shows_sistem(world, client_for):
         SYSTEM, organisation=world.owner, title="Dari Demo", state="published"
     )
     assert "sistem" in body(client_for("anonymous").get(f"/dataset/{dataset.slug}"))
+
+
+def test_edit_form_asks_ms_var_column_by_column(world, make, client_for):
+    from satudata.warehouse.models import Version
+
+    dataset = make(
+        "Statistik Berkolom",
+        is_statistical=True,
+        ms_var={"kode_desa": {"definisi": "Kode desa", "tipe_data": "string"}},
+    )
+    Version.objects.create(
+        dataset=dataset,
+        number=1,
+        raw_sha256="2" * 64,
+        table_schema={"fields": [{"name": "kode_desa"}, {"name": "jumlah_kk"}]},
+    )
+    client = client_for("produsen_own")
+    html = body(client.get(f"/dataset/{dataset.slug}/ubah"))
+    form = read_form(html, with_field="title")
+    assert form.fields["ms_var_col_0_definisi"] == "Kode desa"
+    assert form.fields["ms_var_col_1_definisi"] == ""
+    assert "kode_desa: definition" in html
+    # Keys asked per column are not repeated in the JSON box; the others stay there.
+    assert "Kode desa" not in form.fields["ms_var"]
+    assert '"tipe_data": "string"' in form.fields["ms_var"]
+    # The live score wants a definition for every column of the table.
+    panel = body(client.post("/dataset/kelengkapan", form.fields))
+    assert 'data-field="ms_var"' in panel
+    filled = {**form.fields, "ms_var_col_1_definisi": "Jumlah kepala keluarga"}
+    panel = body(client.post("/dataset/kelengkapan", filled))
+    assert 'data-field="ms_var"' not in panel
+    response = client.post(f"/dataset/{dataset.slug}/ubah", filled)
+    assert response.status_code == 302, body(response)
+    dataset.refresh_from_db()
+    assert dataset.ms_var == {
+        "kode_desa": {"definisi": "Kode desa", "tipe_data": "string"},
+        "jumlah_kk": {"definisi": "Jumlah kepala keluarga"},
+    }

@@ -25,6 +25,7 @@ from satudata.catalog.metadata import (
     MS_VAR_FIELDS,
     BpsField,
     clean_bps_metadata,
+    table_columns,
 )
 from satudata.catalog.models import Dataset, Topic
 from satudata.catalog.services import clean_tag_names, resolve_regions
@@ -54,6 +55,10 @@ MODEL_FIELDS = (
     "is_synthetic",
 )
 BPS_PREFIXES = {"ms_keg": MS_KEG_FIELDS, "ms_ind": MS_IND_FIELDS}
+# MS-Var keys asked column by column when the table's columns are known (the rest of the MS-Var
+# keys stay in the JSON box).
+MS_VAR_COLUMN_KEYS = ("definisi", "konsep")
+
 MS_VAR_EXAMPLE = '{"jumlah_penduduk": {"definisi": "…", "tipe_data": "integer"}}'
 
 
@@ -157,6 +162,21 @@ def _bps_form_field(spec: BpsField) -> forms.Field:
     )
 
 
+def column_field_name(index: int, key: str) -> str:
+    return f"ms_var_col_{index}_{key}"
+
+
+def merge_column_inputs(ms_var: dict, columns: list[str], data) -> dict:
+    """MS-Var from the JSON box with the per-column inputs on top (a filled input wins)."""
+    merged = {column: dict(entry) for column, entry in ms_var.items() if isinstance(entry, dict)}
+    for index, column in enumerate(columns):
+        for key in MS_VAR_COLUMN_KEYS:
+            value = (data.get(column_field_name(index, key)) or "").strip()
+            if value:
+                merged.setdefault(column, {})[key] = value
+    return {column: entry for column, entry in merged.items() if entry}
+
+
 def _ms_var_help() -> str:
     keys = ", ".join(spec.key for spec in MS_VAR_FIELDS)
     return gettext("JSON: each column name maps to its fields (%(keys)s). Example: %(example)s") % {
@@ -207,13 +227,24 @@ class DatasetForm(forms.Form):
         for block, specs in BPS_PREFIXES.items():
             for spec in specs:
                 self.fields[bps_field_name(block, spec.key)] = _bps_form_field(spec)
+        self.columns = table_columns(dataset)
+        column_labels = {"definisi": _("definition"), "konsep": _("concept")}
+        for index, column in enumerate(self.columns):
+            for key in MS_VAR_COLUMN_KEYS:
+                self.fields[column_field_name(index, key)] = forms.CharField(
+                    label=f"{column}: {column_labels[key]}",
+                    required=False,
+                    max_length=4000,
+                )
         self.fields["ms_var"] = forms.CharField(
-            label=_("Column descriptions (MS-Var)"),
+            label=_("Column descriptions (MS-Var)")
+            if not self.columns
+            else _("Other MS-Var fields (JSON)"),
             required=False,
             widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
             help_text=_ms_var_help(),
         )
-        self.order_fields([name for fieldset in FIELDSETS for name in fieldset.fields])
+        self.order_fields([name for fieldset in self._fieldset_fields() for name in fieldset[1]])
 
     def _adjust_model_fields(self) -> None:
         fields = self.fields
@@ -296,7 +327,9 @@ class DatasetForm(forms.Form):
         values["regions"] = data.get("regions") or []
         values["ms_keg"] = self.bps_block("ms_keg")
         values["ms_ind"] = self.bps_block("ms_ind")
-        values["ms_var"] = data.get("ms_var") or {}
+        values["ms_var"] = clean_bps_metadata(
+            "ms_var", merge_column_inputs(data.get("ms_var") or {}, self.columns, self.data)
+        )
         for name in ("frequency", "collection_method", "presentation_level"):
             values[name] = values.get(name) or ""
         if self.dataset is None and data.get("slug"):
@@ -312,18 +345,32 @@ class DatasetForm(forms.Form):
 
     # --- rendering helpers --------------------------------------------------------------------
 
-    def fieldsets(self) -> list[dict]:
+    def _fieldset_fields(self) -> list[tuple[Fieldset, tuple[str, ...]]]:
+        columns = tuple(
+            column_field_name(index, key)
+            for index in range(len(getattr(self, "columns", [])))
+            for key in MS_VAR_COLUMN_KEYS
+        )
         return [
-            {
-                "key": fieldset.key,
-                "legend": fieldset.legend,
-                "help": fieldset.help,
-                "statistical": fieldset.statistical,
-                "fields": [self[name] for name in fieldset.fields if name in self.fields],
-                "has_errors": any(self[name].errors for name in fieldset.fields),
-            }
+            (fieldset, (columns + fieldset.fields) if fieldset.key == "ms_var" else fieldset.fields)
             for fieldset in FIELDSETS
         ]
+
+    def fieldsets(self) -> list[dict]:
+        blocks = []
+        for fieldset, names in self._fieldset_fields():
+            present = [name for name in names if name in self.fields]
+            blocks.append(
+                {
+                    "key": fieldset.key,
+                    "legend": fieldset.legend,
+                    "help": fieldset.help,
+                    "statistical": fieldset.statistical,
+                    "fields": [self[name] for name in present],
+                    "has_errors": any(self[name].errors for name in present),
+                }
+            )
+        return blocks
 
 
 def initial_from_dataset(dataset: Dataset) -> dict[str, Any]:
@@ -336,9 +383,16 @@ def initial_from_dataset(dataset: Dataset) -> dict[str, Any]:
         stored = getattr(dataset, block) or {}
         for key, value in stored.items():
             initial[bps_field_name(block, key)] = value
-    initial["ms_var"] = (
-        json.dumps(dataset.ms_var, ensure_ascii=False, indent=2) if dataset.ms_var else ""
-    )
+    ms_var = dataset.ms_var if isinstance(dataset.ms_var, dict) else {}
+    columns = table_columns(dataset)
+    rest = {column: dict(entry) for column, entry in ms_var.items() if isinstance(entry, dict)}
+    for index, column in enumerate(columns):
+        for key in MS_VAR_COLUMN_KEYS:
+            value = rest.get(column, {}).pop(key, None)
+            if value:
+                initial[column_field_name(index, key)] = value
+    rest = {column: entry for column, entry in rest.items() if entry}
+    initial["ms_var"] = json.dumps(rest, ensure_ascii=False, indent=2) if rest else ""
     return initial
 
 
@@ -356,5 +410,12 @@ def values_from_form_data(data) -> dict[str, Any]:
         ms_var = json.loads(data.get("ms_var") or "{}")
     except ValueError:
         ms_var = {}
-    values["ms_var"] = ms_var if isinstance(ms_var, dict) else {}
+    # The form carries the table's column names in hidden inputs (only used for this score).
+    columns = []
+    while data.get(column_field_name(len(columns), "name")) and len(columns) < 1000:
+        columns.append(data.get(column_field_name(len(columns), "name")))
+    values["ms_var"] = merge_column_inputs(
+        ms_var if isinstance(ms_var, dict) else {}, columns, data
+    )
+    values["ms_var_columns"] = columns
     return values

@@ -216,6 +216,8 @@ BPS_BLOCKS: dict[str, tuple[BpsField, ...]] = {
 # Bounds on the JSON a form or API may store (guard-rails against pasted novels).
 BPS_VALUE_MAX_CHARS = 4000
 MS_VAR_MAX_COLUMNS = 500
+# Columns asked one by one on the form (a wider table keeps the JSON box only).
+MS_VAR_COLUMN_FIELDS_MAX = 60
 
 
 @dataclass
@@ -264,12 +266,14 @@ def _bps_items(values: Mapping[str, Any]) -> list[tuple[str, str, bool, bool]]:
             present = _present(stored.get(spec.key))
             items.append((f"{block}.{spec.key}", label, spec.required, present))
     ms_var = values.get("ms_var") or {}
-    described = isinstance(ms_var, Mapping) and bool(ms_var)
-    if described:
-        described = all(
-            isinstance(entry, Mapping) and _present(entry.get("definisi"))
-            for entry in ms_var.values()
-        )
+    if not isinstance(ms_var, Mapping):
+        ms_var = {}
+    # When the table's columns are known, each needs a definition; otherwise every entry given.
+    columns = list(values.get("ms_var_columns") or []) or list(ms_var)
+    described = bool(columns) and all(
+        isinstance(ms_var.get(column), Mapping) and _present(ms_var[column].get("definisi"))
+        for column in columns
+    )
     items.append(("ms_var", f"MS-Var: {gettext('definition of every column')}", True, described))
     return items
 
@@ -306,6 +310,19 @@ def completeness(values: Mapping[str, Any]) -> CompletenessResult:
     )
 
 
+def table_columns(dataset) -> list[str]:
+    """Column names of the dataset's newest version: what its MS-Var should describe."""
+    if dataset is None or not dataset.pk:
+        return []
+    version = dataset.versions.order_by("-number").only("table_schema").first()
+    schema = getattr(version, "table_schema", None) or {}
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    names = [
+        str(spec["name"]) for spec in fields or [] if isinstance(spec, dict) and spec.get("name")
+    ]
+    return names[:MS_VAR_COLUMN_FIELDS_MAX]
+
+
 def dataset_values(dataset) -> dict[str, Any]:
     """The values `completeness()` reads, from a saved Dataset (uses prefetched m2m if any)."""
     values: dict[str, Any] = {
@@ -323,6 +340,8 @@ def dataset_values(dataset) -> dict[str, Any]:
     values["ms_keg"] = dataset.ms_keg
     values["ms_ind"] = dataset.ms_ind
     values["ms_var"] = dataset.ms_var
+    if dataset.is_statistical:
+        values["ms_var_columns"] = table_columns(dataset)
     return values
 
 
