@@ -371,3 +371,55 @@ def test_restore_button(client_for, two_versions, penduduk):
     assert (
         owner.post(reverse("warehouse:version_restore", args=[penduduk.slug, 9])).status_code == 404
     )
+
+
+# --- every role against the new endpoints ------------------------------------------------------
+
+ROLES = (
+    "anonymous",
+    "user",
+    "produsen_own",
+    "produsen_other",
+    "walidata",
+    "pembina",
+    "pimpinan",
+    "operator_desa",
+    "verifikator_kecamatan",
+    "admin",
+    "superuser",
+)
+SEES_DRAFTS = frozenset({"produsen_own", "walidata", "pembina", "pimpinan", "admin", "superuser"})
+EDITS = frozenset({"produsen_own", "walidata", "admin", "superuser"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix_of_version_endpoints(client_for, two_versions, penduduk, role):
+    """Version 1 is public, version 2 a draft: every reader sees version 1 everywhere; only
+    those who may see drafts reach version 2; only editors restore."""
+    client = client_for(role)
+    slug = penduduk.slug
+    draft_status = 200 if role in SEES_DRAFTS else 404
+    urls = {
+        reverse("warehouse:version_download", args=[slug, 1, "json"]): 200,
+        reverse("warehouse:version_download", args=[slug, 1, "zip"]): 200,
+        reverse("warehouse:version_download", args=[slug, 2, "parquet"]): draft_status,
+        reverse("warehouse:version_download", args=[slug, 2, "xml"]): draft_status,
+        reverse("warehouse:data_stats", args=[slug]) + "?v=1": 200,
+        reverse("warehouse:data_stats", args=[slug]) + "?v=2": draft_status,
+        reverse("warehouse:preview", args=[slug]) + "?v=2&f.nama=Klungkung": draft_status,
+        compare_url(penduduk) + "?a=1&b=2": draft_status,
+    }
+    for url, expected in urls.items():
+        response = client.get(url)
+        assert response.status_code == expected, (role, url, response.status_code)
+    before = Version.objects.filter(dataset=penduduk).count()
+    response = client.post(reverse("warehouse:version_restore", args=[slug, 1]))
+    if role == "anonymous":
+        assert response.status_code == 302 and "/akun/masuk/" in response["Location"]
+    elif role in EDITS:
+        assert response.status_code == 302
+        assert Version.objects.filter(dataset=penduduk).count() == before + 1
+    else:
+        assert response.status_code == 403
+    if role not in EDITS:
+        assert Version.objects.filter(dataset=penduduk).count() == before
