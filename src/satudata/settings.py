@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "satudata.catalog",
     "satudata.warehouse",
     "satudata.workflow",
+    "satudata.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,273 @@
+"""Monitoring figures: promise status, per-agency aggregates, trends and the scorecard.
+
+Everything is a handful of aggregate queries grouped by organisation (no query per agency).
+
+Scorecard (documented in docs/monitoring.md): each component is a percentage 0-100:
+
+- timeliness   = promises delivered on time / promises already due * 100
+- delivery     = promises delivered (on time or late) / promises already due * 100
+- completeness = mean metadata completeness of the agency's datasets
+- quality      = first versions without validation errors / datasets with a version * 100
+
+index = sum(weight * component) / sum(weight) over the components the agency has figures for
+(an agency with nothing due yet is scored on the others), rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from satudata.accounts.models import Organisation
+from satudata.monitoring import conf
+from satudata.monitoring.models import DataPromise
+
+ON_TIME = "on_time"
+LATE = "late"
+OVERDUE = "overdue"
+NOT_DUE = "not_due"
+STATUS_LABELS = {
+    ON_TIME: _("Delivered on time"),
+    LATE: _("Delivered late"),
+    OVERDUE: _("Overdue"),
+    NOT_DUE: _("Not yet due"),
+}
+COMPONENTS = ("timeliness", "delivery", "completeness", "quality")
+
+
+def delivered_at_expression() -> Subquery:
+    """When the promise was delivered: the first submitted (non-draft) version of the linked
+    dataset created on or after the day after the reference period ended."""
+    from satudata.warehouse.models import Version
+
+    first = (
+        Version.objects.filter(
+            dataset_id=OuterRef("dataset_id"), created_at__gte=OuterRef("accepts_from")
+        )
+        .exclude(status="draft")
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    return Subquery(first, output_field=DateTimeField())
+
+
+def with_status(qs: QuerySet, now: datetime | None = None) -> QuerySet:
+    """Annotate `delivered_at` and `status` (on_time / late / overdue / not_due)."""
+    now = now or timezone.now()
+    return qs.annotate(delivered_at=delivered_at_expression()).annotate(
+        status=Case(
+            When(delivered_at__isnull=False, delivered_at__lt=F("due_before"), then=Value(ON_TIME)),
+            When(delivered_at__isnull=False, then=Value(LATE)),
+            When(due_before__lte=now, then=Value(OVERDUE)),
+            default=Value(NOT_DUE),
+            output_field=CharField(),
+        )
+    )
+
+
+def _promise_counts(promises: QuerySet, now: datetime) -> dict[int, dict]:
+    rows = (
+        with_status(promises, now)
+        .values("organisation_id")
+        .annotate(
+            promised=Count("id"),
+            on_time=Count("id", filter=Q(status=ON_TIME)),
+            late=Count("id", filter=Q(status=LATE)),
+            overdue=Count("id", filter=Q(status=OVERDUE)),
+            due=Count("id", filter=Q(due_before__lte=now) | Q(delivered_at__isnull=False)),
+        )
+        .order_by()
+    )
+    return {row.pop("organisation_id"): row for row in rows}
+
+
+def _completeness(org_ids: list[int]) -> dict[int, float]:
+    from satudata.catalog.models import Dataset
+
+    rows = (
+        Dataset.objects.filter(organisation_id__in=org_ids)
+        .values("organisation_id")
+        .annotate(mean=Avg("completeness"))
+        .order_by()
+    )
+    return {row["organisation_id"]: float(row["mean"]) for row in rows if row["mean"] is not None}
+
+
+def _first_pass(org_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(datasets with a first version, of which without errors) per organisation."""
+    from satudata.warehouse.models import Version
+
+    rows = (
+        Version.objects.filter(number=1, dataset__organisation_id__in=org_ids)
+        .values("dataset__organisation_id")
+        .annotate(total=Count("id"), passed=Count("id", filter=Q(error_count=0)))
+        .order_by()
+    )
+    return {row["dataset__organisation_id"]: (row["total"], row["passed"]) for row in rows}
+
+
+def _review_figures(org_ids: list[int]) -> dict[int, dict]:
+    """Returns per submission and median review time (hours: submission → the first decision
+    after it, verified or returned) per organisation, from the workflow's Transition records."""
+    from satudata.workflow.models import Transition
+
+    rows = (
+        Transition.objects.filter(
+            dataset__organisation_id__in=org_ids, action__in=["submit", "verify", "return"]
+        )
+        .order_by("version_id", "created_at", "id")
+        .values_list("dataset__organisation_id", "version_id", "action", "created_at")
+    )
+    submissions: dict[int, int] = defaultdict(int)
+    returns: dict[int, int] = defaultdict(int)
+    durations: dict[int, list[float]] = defaultdict(list)
+    open_since: dict[int, datetime] = {}
+    for org_id, version_id, action, created_at in rows:
+        if action == "submit":
+            submissions[org_id] += 1
+            open_since[version_id] = created_at
+            continue
+        if action == "return":
+            returns[org_id] += 1
+        started = open_since.pop(version_id, None)
+        if started is not None:
+            durations[org_id].append((created_at - started).total_seconds() / 3600)
+    figures = {}
+    for org_id in set(submissions) | set(returns):
+        sent = submissions.get(org_id, 0)
+        figures[org_id] = {
+            "submissions": sent,
+            "returns": returns.get(org_id, 0),
+            "returns_per_submission": round(returns.get(org_id, 0) / sent, 2) if sent else None,
+            "median_review_hours": round(statistics.median(durations[org_id]), 1)
+            if durations.get(org_id)
+            else None,
+        }
+    return figures
+
+
+@dataclass
+class AgencyRow:
+    organisation: Organisation
+    promised: int = 0
+    delivered: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    due: int = 0
+    completeness: float | None = None
+    first_versions: int = 0
+    first_pass: int = 0
+    submissions: int = 0
+    returns: int = 0
+    returns_per_submission: float | None = None
+    median_review_hours: float | None = None
+    components: dict[str, float | None] = field(default_factory=dict)
+    score: float | None = None
+    rank: int | None = None
+    sync_health: str = "—"  # connectors do not exist yet
+
+    @property
+    def first_pass_rate(self) -> float | None:
+        return (
+            round(self.first_pass * 100 / self.first_versions, 1) if self.first_versions else None
+        )
+
+
+def score_components(row: AgencyRow) -> dict[str, float | None]:
+    """The four component percentages of the scorecard (None when there is nothing to judge)."""
+    return {
+        "timeliness": round(row.on_time * 100 / row.due, 1) if row.due else None,
+        "delivery": round(row.delivered * 100 / row.due, 1) if row.due else None,
+        "completeness": round(row.completeness, 1) if row.completeness is not None else None,
+        "quality": row.first_pass_rate,
+    }
+
+
+def score(components: dict[str, float | None], weights: dict[str, float]) -> float | None:
+    """Weighted mean of the available components (see the module docstring)."""
+    used = {
+        key: value for key, value in components.items() if value is not None and weights.get(key)
+    }
+    total = sum(weights[key] for key in used)
+    if not total:
+        return None
+    return round(sum(weights[key] * value for key, value in used.items()) / total, 1)
+
+
+def agency_rows(
+    year: int, *, now: datetime | None = None, organisation_ids=None
+) -> list[AgencyRow]:
+    """One row per agency with a Daftar Data for `year`, ranked by score (best first)."""
+    now = now or timezone.now()
+    promises = DataPromise.objects.filter(daftar__year=year)
+    if organisation_ids is not None:
+        promises = promises.filter(organisation_id__in=organisation_ids)
+    counts = _promise_counts(promises, now)
+    org_ids = list(counts)
+    organisations = Organisation.objects.in_bulk(org_ids)
+    completeness = _completeness(org_ids)
+    first = _first_pass(org_ids)
+    reviews = _review_figures(org_ids)
+    weights = conf.scorecard_weights()
+    rows = []
+    for org_id, figures in counts.items():
+        row = AgencyRow(organisation=organisations[org_id], **figures)
+        row.delivered = row.on_time + row.late
+        row.completeness = completeness.get(org_id)
+        row.first_versions, row.first_pass = first.get(org_id, (0, 0))
+        for key, value in reviews.get(org_id, {}).items():
+            setattr(row, key, value)
+        row.components = score_components(row)
+        row.score = score(row.components, weights)
+        rows.append(row)
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.organisation.name))
+    for position, row in enumerate(rows, start=1):
+        row.rank = position if row.score is not None else None
+    return rows
+
+
+def monthly_trend(year: int, *, now: datetime | None = None) -> list[dict]:
+    """Per due month: promises due, delivered on time, late, overdue (Vega-Lite values)."""
+    now = now or timezone.now()
+    rows = (
+        with_status(DataPromise.objects.filter(daftar__year=year), now)
+        .annotate(month=TruncMonth("due_date"))
+        .values("month")
+        .annotate(
+            on_time=Count("id", filter=Q(status=ON_TIME)),
+            late=Count("id", filter=Q(status=LATE)),
+            overdue=Count("id", filter=Q(status=OVERDUE)),
+            not_due=Count("id", filter=Q(status=NOT_DUE)),
+        )
+        .order_by("month")
+    )
+    values = []
+    for row in rows:
+        month = row["month"].strftime("%Y-%m")
+        for key in (ON_TIME, LATE, OVERDUE, NOT_DUE):
+            if row[key]:
+                values.append(
+                    {"month": month, "status": str(STATUS_LABELS[key]), "count": row[key]}
+                )
+    return values
