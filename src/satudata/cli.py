@@ -200,17 +200,19 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
 
     # Data files (warehouse/cli.py builds the parsers and runs them).
     from satudata.warehouse.cli import add_import_parser, add_worker_parser
+    from satudata.warehouse.validation.cli import add_validate_parser
 
     dataset = commands.add_parser(
         "dataset",
         formatter_class=formatter,
         help="work with datasets' data files",
-        description="Import data files into datasets.",
+        description="Import data files into datasets, or validate them without storing.",
     )
     dataset_actions = dataset.add_subparsers(
         dest="dataset_command", metavar="ACTION", title="actions", required=True
     )
     add_import_parser(dataset_actions, [home], formatter)
+    add_validate_parser(dataset_actions, [home], formatter)
     add_worker_parser(commands, [home], formatter)
 
     manage = commands.add_parser(

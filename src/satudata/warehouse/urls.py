@@ -3,6 +3,7 @@
 from django.urls import path
 
 from satudata.warehouse import job_views, version_views, views
+from satudata.warehouse.validation import views as report_views
 
 app_name = "warehouse"
 urlpatterns = [
@@ -35,6 +36,23 @@ urlpatterns = [
         name="version_download",
     ),
     path("dataset/<slug:slug>/versi/<int:number>/terbitkan", views.publish, name="publish"),
+    # Validation report (warehouse/validation/views.py).
+    path("dataset/<slug:slug>/versi/<int:number>/laporan", report_views.report, name="report"),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/laporan.json",
+        report_views.report_json,
+        name="report_json",
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/laporan/baris.<str:fmt>",
+        report_views.report_rows,
+        name="report_rows",
+    ),
+    path(
+        "dataset/<slug:slug>/versi/<int:number>/laporan/akui",
+        report_views.acknowledge,
+        name="acknowledge_warnings",
+    ),
     path("dataset/<slug:slug>/data/statistik", version_views.data_stats, name="data_stats"),
     path(
         "dataset/<slug:slug>/versi/banding", version_views.version_compare, name="version_compare"

@@ -181,7 +181,11 @@ def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     dataset = _visible_dataset(request, slug)
     version = _visible_version(request, dataset, number)
     try:
-        services.publish_version(request.user, version)
+        services.publish_version(
+            request.user,
+            version,
+            acknowledge_warnings=request.POST.get("acknowledge_warnings") == "1",
+        )
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from None
     except NotFound:

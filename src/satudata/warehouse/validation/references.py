@@ -95,22 +95,36 @@ def _packaged() -> pa.Table:
     return table
 
 
-def _lookup(codes: list[str]) -> list[tuple[str, str, str, int]]:
+def _from_database(codes: list[str]) -> list[tuple[str, str, str, int]] | None:
+    """The regions with these codes, or None when the database has no region list (not
+    loaded yet, or not even migrated — `satudata dataset validate` on a fresh machine)."""
+    from django.db import DatabaseError
+
     from satudata.regions.models import Region
 
     found: list[tuple[str, str, str, int]] = []
-    for start in range(0, len(codes), LOOKUP_CHUNK):
-        chunk = codes[start : start + LOOKUP_CHUNK]
-        found += list(
-            Region.objects.filter(code__in=chunk)
-            .order_by()
-            .values_list("code", "name", "level", "depth")
-        )
-    if found or not codes:
+    try:
+        for start in range(0, len(codes), LOOKUP_CHUNK):
+            chunk = codes[start : start + LOOKUP_CHUNK]
+            found += list(
+                Region.objects.filter(code__in=chunk)
+                .order_by()
+                .values_list("code", "name", "level", "depth")
+            )
+        if found or Region.objects.exists():
+            return found
+    except DatabaseError:
+        pass
+    return None
+
+
+def _lookup(codes: list[str]) -> list[tuple[str, str, str, int]]:
+    if not codes:
+        return []
+    found = _from_database(codes)
+    if found is not None:
         return found
-    if Region.objects.exists():
-        return found
-    # No region list loaded yet: the packaged one answers.
+    # No region list in the database: the packaged one answers.
     import pyarrow.compute as pc
 
     table = _packaged()
