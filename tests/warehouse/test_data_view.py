@@ -328,3 +328,57 @@ def test_results_are_cached_by_version_and_query(version, monkeypatch):
     column_stats(version)
     with pytest.raises(AssertionError):
         data_page(version, query(version, **{"f.catatan": "klungkung"}))
+
+
+def test_first_look_and_later_pages_agree(world, settings):
+    """Pages computed with nothing cached and pages computed with the count already known give
+    the same order: value, empty cells last, ties in file order."""
+    from django.core.cache import cache
+
+    settings.SATUDATA_PREVIEW_PAGE_SIZE = 4
+    dataset = create_dataset(SYSTEM, organisation=world.owner, title="Urutan", **COMPLETE_METADATA)
+    values = [3, None, 1, 3, None, 2, 3, 1, None, 5, 2, 3]
+    data = "kode,grup,nilai\n" + "".join(
+        f"K{i:02d},{'a' if i % 3 else 'b'},{'' if v is None else v}\n" for i, v in enumerate(values)
+    )
+    version = ingest_upload(SYSTEM, dataset, filename="u.csv", data=data.encode()).version
+    for params in (
+        {"f.kode": "K", "sort": "nilai"},
+        {"f.kode": "K", "sort": "nilai", "desc": "1"},
+        {"f.grup": "a", "sort": "nilai", "desc": "1"},
+        {"f.grup": "a"},
+        {"min.nilai": "2", "sort": "kode", "desc": "1"},
+    ):
+        pages_first, pages_later = [], []
+        for page in (1, 2, 3, 4):
+            cache.clear()  # nothing known yet
+            pages_first.append(
+                rows_of(data_page(version, query(version, **params, page=str(page))))
+            )
+        data_page(version, query(version, **params))  # the count is known from now on
+        for page in (1, 2, 3, 4):
+            later = data_page(version, query(version, **params, page=str(page)))
+            pages_later.append(rows_of(later))
+        assert pages_first == pages_later, params
+    cache.clear()
+    everything = [
+        r[0]
+        for p in (1, 2, 3)
+        for r in data_page(
+            version, query(version, **{"f.kode": "K", "sort": "nilai", "desc": "1", "page": str(p)})
+        ).rows
+    ]
+    assert everything == [
+        "K09",
+        "K00",
+        "K03",
+        "K06",
+        "K11",
+        "K05",
+        "K10",
+        "K02",
+        "K07",
+        "K01",
+        "K04",
+        "K08",
+    ]

@@ -377,14 +377,14 @@ class SelectBuilder:
             f"ORDER BY {self._order(sort, descending)} LIMIT ? OFFSET ?"
         )
 
-    def rows_at_sql(self) -> str:
-        """All columns of the rows at given positions (parameters: file, first and last
-        position, list of positions); the row position comes last."""
+    def rows_at_sql(self, count: int) -> str:
+        """All columns of the rows at `count` positions (parameters: the file, then the
+        positions); the row position comes last."""
         selected = ", ".join(self.column(f["name"]) for f in self.fields)
+        marks = ", ".join("?" * int(count))
         return (
             f"SELECT {selected}, {ROW_POSITION} "  # noqa: S608 - quoted identifiers
-            "FROM read_parquet(?, file_row_number = true) "
-            f"WHERE {ROW_POSITION} BETWEEN ? AND ? AND list_contains(?, {ROW_POSITION})"
+            f"FROM read_parquet(?, file_row_number = true) WHERE {ROW_POSITION} IN ({marks})"
         )
 
     def page_sql(self, sort: str | None, descending: bool) -> tuple[str, bool]:
@@ -631,10 +631,11 @@ def _page_positions(
     builder: SelectBuilder, version: Version, query: DataQuery
 ) -> tuple[int, int, list[int]]:
     """(total, page number, row positions of the page), reading only the filter and sort
-    columns. Counting is a separate, cheap scan (filter columns only, row groups whose
-    statistics exclude the filter skipped) cached per filter set; a window count in the same
-    query would make DuckDB keep every matching row before picking the page (3-10x slower with
-    millions of matches)."""
+    columns. Counting is a separate scan of the filter columns only, where Parquet row-group
+    statistics often skip most of the file, cached per filter set. (Tried and measured slower in
+    the common cases: a window count in the page query, which makes DuckDB keep every matching
+    row before picking the page, and one aggregate that counts and ranks together, whose top-N
+    is slower than ORDER BY … LIMIT.)"""
     size = query.page_size
     total = _total(builder, version, query)
     if total is None:
@@ -654,13 +655,11 @@ def _page_positions(
 
 
 def _rows_at(builder: SelectBuilder, positions: list[int]) -> list[list[Any]]:
-    """The full rows at these positions, in this order. The position range limits the scan to
+    """The full rows at these positions, in this order. The position list limits the scan to
     the row groups that hold them (Parquet row-group pruning)."""
     if not positions:
         return []
-    found = _run(
-        builder.rows_at_sql(), [builder.params[0], min(positions), max(positions), positions]
-    )
+    found = _run(builder.rows_at_sql(len(positions)), [builder.params[0], *positions])
     by_position = {row[-1]: list(row[:-1]) for row in found}
     return [by_position[position] for position in positions if position in by_position]
 
