@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "satudata.warehouse",
     "satudata.workflow",
     "satudata.monitoring",
+    "satudata.api",
 ]
 
 MIDDLEWARE = [

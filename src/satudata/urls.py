@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("satudata.accounts.urls")),
     path("wilayah/", include("satudata.regions.urls")),
+    path("", include("satudata.api.urls")),  # CKAN Action API, DCAT
     path("", include("satudata.workflow.urls")),  # /tinjauan/, /notifikasi/, /audit/
     path("", include("satudata.warehouse.urls")),
     path("", include("satudata.catalog.urls")),

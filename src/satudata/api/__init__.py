@@ -1,0 +1,1 @@
+"""API gateway: CKAN Action API, DCAT (and API v1)."""
