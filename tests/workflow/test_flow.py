@@ -5,10 +5,14 @@ an in-app notification and an e-mail."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+
 from satudata.catalog.models import Dataset
 from satudata.core.models import AuditEvent
 from satudata.workflow import queries
 from satudata.workflow.models import Comment, Notification
+from satudata.workflow.notifications import notification_text
 from tests.factories import ROLES
 from tests.workflow.conftest import refused, review_url, snapshot, token_in
 
@@ -68,9 +72,13 @@ def test_a_dataset_goes_through_review_to_publication(
     response = act(produsen, version, "ajukan", capture, {"note": "Data 2023 lengkap."})
     assert response.status_code == 302 and version.status == "diajukan"
     assert kinds_for(users["walidata"]) == ["submitted"]
+    # The e-mail, in the portal's default language, says who submitted what.
+    with translation.override(settings.LANGUAGE_CODE):
+        sentence = notification_text(
+            "submitted", {"dataset": dataset.title, "number": 1}, "Alur Produsen Own"
+        )
     assert [m.subject for m in mails_to(mailoutbox, "walidata@example.org")] == [
-        f"[Satu Data Kabupaten Klungkung] Alur Produsen Own submitted version 1 of "
-        f"“{dataset.title}” for review."
+        f"[Satu Data Kabupaten Klungkung] {sentence}"
     ]
 
     # 2. The walidata returns it with a comment pinned to a data cell (row 2, column jumlah).

@@ -74,7 +74,16 @@ class AuditFilterForm(forms.Form):
         max_length=FILTER_TEXT_MAX_CHARS,
         help_text=gettext_lazy("The dataset's address, e.g. jumlah-penduduk-2023."),
     )
-    aksi = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    # A select of the actions seen in the log (cached briefly), but any well-formed action name
+    # (or "group.*") is accepted: one that appeared since the list was cached still filters.
+    aksi = forms.RegexField(
+        label=gettext_lazy("Action"),
+        required=False,
+        regex=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$",
+        max_length=80,
+        error_messages={"invalid": gettext_lazy("Unknown action name.")},
+        widget=forms.Select,
+    )
     dari = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -92,11 +101,11 @@ class AuditFilterForm(forms.Form):
         self.fields["organisasi"].choices = [("", _("All organisations")), *organisations]
         actions = known_actions()
         groups = sorted({action.split(".")[0] + ".*" for action in actions if "." in action})
-        self.fields["aksi"].choices = [
-            ("", _("All actions")),
-            *[(group, group) for group in groups],
-            *[(action, action) for action in actions],
-        ]
+        choices = [("", _("All actions")), *[(g, g) for g in groups], *[(a, a) for a in actions]]
+        chosen = self.data.get("aksi") if self.is_bound else None
+        if chosen and chosen not in {value for value, _label in choices}:
+            choices.append((chosen, chosen))
+        self.fields["aksi"].widget.choices = choices
 
     def clean_pengguna(self) -> Any:
         name = self.cleaned_data["pengguna"].strip()

@@ -37,23 +37,22 @@ CELL_VALUE_MAX_CHARS = 300
 
 
 def visible_versions(user) -> QuerySet:
-    """Versions `user` may open for review: those the warehouse lets them see, every version of
-    their own organisation's datasets (a village operator's desa data), and those under a
-    review they may see (a kecamatan verifier's desa submissions)."""
+    """Versions whose review `user` may open: every version of their own organisation's
+    datasets (a village operator's desa data included), every version of the datasets an
+    overseeing role (pembina, pimpinan) may see, and those under a review they may see (a
+    kecamatan verifier's desa submissions). Seeing a published version is not enough: the
+    review's discussion stays inside those taking part."""
     actor = actor_for(user)
     if not actor.is_authenticated:
         return Version.objects.none()
     if actor.is_walidata:
         return Version.objects.all()
-    own = Q(
-        dataset__organisation_id__in=actor.organisation_ids,
-        dataset__in=Dataset.objects.visible_to(actor),
-    )
-    return Version.objects.filter(
-        Q(pk__in=Version.objects.visible_to(actor).values("pk"))
-        | own
-        | Q(pk__in=Review.objects.visible_to(actor).values("version_id"))
-    )
+    visible = Dataset.objects.visible_to(actor)
+    condition = Q(dataset__organisation_id__in=actor.organisation_ids, dataset__in=visible)
+    if actor.oversees_all:
+        condition |= Q(dataset__in=visible)
+    condition |= Q(pk__in=Review.objects.visible_to(actor).values("version_id"))
+    return Version.objects.filter(condition)
 
 
 # --- one version's situation ---------------------------------------------------------------------
