@@ -12,6 +12,7 @@ urlpatterns = [
     path("wilayah/", include("satudata.regions.urls")),
     path("", include("satudata.api.urls")),  # CKAN Action API, DCAT
     path("", include("satudata.workflow.urls")),  # /tinjauan/, /notifikasi/, /audit/
+    path("", include("satudata.monitoring.urls")),  # /daftar-data/, /monitoring/
     path("", include("satudata.warehouse.urls")),
     path("", include("satudata.catalog.urls")),
 ]

@@ -210,4 +210,7 @@ def load_demo(progress: ProgressCallback | None = None) -> DemoResult:
             result.new_versions += int(created)
         result.published += int(spec.publish and bool(spec.data_file))
         step()
+    from satudata.monitoring.demo import load_demo_daftar
+
+    load_demo_daftar()  # this year's Daftar Data: some on time, late, overdue (issue 5)
     return result

@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from satudata.accounts.models import Organisation
 from satudata.monitoring import conf
-from satudata.monitoring.models import DataPromise
+from satudata.monitoring.models import DaftarData, DataPromise
 
 ON_TIME = "on_time"
 LATE = "late"
@@ -85,8 +85,11 @@ def with_status(qs: QuerySet, now: datetime | None = None) -> QuerySet:
     )
 
 
-def _promise_counts(promises: QuerySet, now: datetime) -> dict[int, dict]:
-    rows = (
+def agency_counts(promises: QuerySet, now: datetime | None = None) -> list[dict]:
+    """Per organisation_id: promised, on_time, late, overdue and due (already due or delivered)
+    promises of `promises`, in one grouped query."""
+    now = now or timezone.now()
+    return list(
         with_status(promises, now)
         .values("organisation_id")
         .annotate(
@@ -98,7 +101,17 @@ def _promise_counts(promises: QuerySet, now: datetime) -> dict[int, dict]:
         )
         .order_by()
     )
-    return {row.pop("organisation_id"): row for row in rows}
+
+
+def years_with_lists() -> list[int]:
+    """Years that have a Daftar Data, newest first (and the current year)."""
+    years = set(DaftarData.objects.values_list("year", flat=True).distinct())
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+def _promise_counts(promises: QuerySet, now: datetime) -> dict[int, dict]:
+    return {row.pop("organisation_id"): row for row in agency_counts(promises, now)}
 
 
 def _completeness(org_ids: list[int]) -> dict[int, float]:

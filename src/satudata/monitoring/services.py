@@ -216,6 +216,8 @@ def import_rows(actor, year: int, rows: list[dict], *, source: str = "") -> Impo
                 result.created += 1
             else:
                 result.updated += 1
+        if not (result.created or result.updated):
+            return result  # nothing changed: nothing to audit (a re-run of the demo)
         audit.record(
             actor,
             "daftar_data.import",
