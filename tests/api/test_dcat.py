@@ -172,3 +172,34 @@ def test_logged_in_walidata_still_gets_only_public_data(client, catalogue):
     for hidden in catalogue["hidden"]:
         assert hidden.slug not in text
     assert client.get("/dataset/rahasia-x.jsonld").status_code == 404
+
+
+def _schema_org(html: str) -> list[dict]:
+    import re
+
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_schema_org_dataset_on_the_public_page_only(client, catalogue):
+    html = client.get("/dataset/balita-gizi-buruk").content.decode()
+    (data,) = _schema_org(html)
+    assert data["@type"] == "Dataset" and data["name"] == "Jumlah balita gizi buruk"
+    assert data["keywords"] == ["gizi"]
+    assert data["distribution"][0]["contentUrl"].endswith("/dataset/balita-gizi-buruk/unduh.csv")
+    assert data["temporalCoverage"] == "2020/2023"
+    client.force_login(catalogue["world"].users["walidata"])
+    for hidden in catalogue["hidden"]:
+        page = client.get(f"/dataset/{hidden.slug}")
+        assert page.status_code == 200
+        assert _schema_org(page.content.decode()) == []
+
+
+def test_schema_org_text_is_escaped(client, catalogue):
+    public = catalogue["public"]
+    Dataset.objects.filter(pk=public.pk).update(
+        title='Judul "kutip" </script><b>', description="baris\nbaru \\ garis"
+    )
+    (data,) = _schema_org(client.get("/dataset/balita-gizi-buruk").content.decode())
+    assert data["name"] == 'Judul "kutip" </script><b>'
+    assert data["description"] == "baris\nbaru \\ garis"
