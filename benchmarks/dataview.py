@@ -1,11 +1,11 @@
 """Data view benchmark: filtered, sorted pages of a 10-million-row version.
 
-    uv run python benchmarks/dataview.py [--rows 10000000] [--repeat 5] [--keep DIR]
+    uv run python benchmarks/dataview.py [--rows 10000000] [--repeat 5] [--keep DIR] [--compare]
 
 Creates a throw-away SATUDATA_HOME (SQLite), migrates, and generates a version with DuckDB
 (`range()` → typed Parquet written like the ingest writes it: zstd, 122,880-row groups; 10
-columns: desa code, kecamatan code, year, sex, category, two counts, a ratio, a date and a note;
-rows in region/year order as agencies deliver them). The version is registered directly (an
+columns: an id, desa code, kecamatan code, year, sex, category, two counts, a ratio, a date and a
+note; rows in region/year order as agencies deliver them). The version is registered directly (an
 ingest of a 10M-row file is measured by benchmarks/ingest.py, not here).
 
 Then times the real query function `dataview.data_page(version, parse_query(version, params))`
@@ -64,6 +64,7 @@ CASES: list[tuple[str, dict[str, str]]] = [
 ]
 
 SCHEMA_FIELDS = [
+    {"name": "id", "type": "integer"},
     {"name": "kode_desa", "type": "string", "codeLike": True},
     {"name": "kode_kecamatan", "type": "string", "codeLike": True},
     {"name": "tahun", "type": "year"},
@@ -82,6 +83,7 @@ def generate_sql(rows: int, target: Path) -> str:
     return f"""
     COPY (
       SELECT
+        i AS id,
         '51.05.0' || (1 + d // 16) || '.' || (2001 + d % 16) AS kode_desa,
         '51.05.0' || (1 + d // 16) AS kode_kecamatan,
         CAST(2015 + (i % {per_desa}) * 10 // {per_desa} AS INTEGER) AS tahun,
@@ -158,6 +160,72 @@ def make_version(rows: int, workdir: Path):
     dataset.state = "published"
     dataset.save(update_fields=["published_version", "state"])
     return dataset, version, generated, ref.size
+
+
+def make_second_version(version, workdir: Path):
+    """Version 2: one row in a thousand with a changed count, one in a hundred thousand removed,
+    a hundred new rows — what a corrected delivery looks like."""
+    from satudata.core import blobs
+    from satudata.warehouse import engine
+    from satudata.warehouse.models import Version, VersionStatus
+    from satudata.warehouse.queries import parquet_path
+
+    source = engine.quote_literal(str(parquet_path(version)))
+    target = workdir / "bench2.parquet"
+    columns = [f["name"] for f in SCHEMA_FIELDS]
+    changed = ", ".join(
+        "CASE WHEN id % 1000 = 7 THEN jumlah + 1 ELSE jumlah END AS jumlah" if c == "jumlah" else c
+        for c in columns
+    )
+    added = ", ".join(f"id + {version.row_count} AS id" if c == "id" else c for c in columns)
+    con = engine.connect(temp_dir=workdir)
+    try:
+        con.execute(
+            f"COPY (SELECT {changed} FROM read_parquet({source}) WHERE id % 100000 <> 3 "
+            f"UNION ALL SELECT {added} FROM read_parquet({source}) WHERE id < 100) "
+            f"TO {engine.quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, "
+            "ROW_GROUP_SIZE 122880)"
+        )
+        rows = con.execute(
+            f"SELECT count(*) FROM read_parquet({engine.quote_literal(str(target))})"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    ref = blobs.put_file(target, move=True)
+    return Version.objects.create(
+        dataset=version.dataset,
+        number=2,
+        status=VersionStatus.DRAFT,
+        source_filename="generated-2.parquet",
+        source_format="parquet",
+        raw_sha256=ref.sha256,
+        parquet_sha256=ref.sha256,
+        parquet_size=ref.size,
+        table_schema={"fields": SCHEMA_FIELDS, "primaryKey": ["id"]},
+        row_count=rows,
+        column_count=len(SCHEMA_FIELDS),
+    )
+
+
+def time_compare(old, new) -> list[tuple[str, float, str]]:
+    from django.core.cache import cache
+
+    from satudata.warehouse.versions import compare_versions
+
+    found = []
+    for label, key in (("by primary key (id)", ["id"]), ("whole rows (no key)", None)):
+        cache.clear()
+        if key is None:
+            old.table_schema, new.table_schema = (
+                {"fields": SCHEMA_FIELDS},
+                {"fields": SCHEMA_FIELDS},
+            )
+        started = time.perf_counter()
+        diff = compare_versions(old, new, key=key)
+        seconds = time.perf_counter() - started
+        counts = f"changed {diff.changed:,}, added {diff.added:,}, removed {diff.removed:,}"
+        found.append((label, seconds * 1000, counts))
+    return found
 
 
 def time_query(
@@ -250,6 +318,10 @@ def run(args: argparse.Namespace) -> int:
         view_median = statistics.median(view[1:] or view)
         print(f"{label:<42} {'':>13} {min(view):>6.1f} ms {view_median:>9.1f} ms")
         print(f"column statistics (once per version, then cached): {time_stats(version):.0f} ms")
+        if args.compare:
+            second = make_second_version(version, home)
+            for label, ms, counts in time_compare(version, second):
+                print(f"compare version 1 with 2, {label}: {ms:.0f} ms ({counts})")
         ok = main_cold is not None and main_cold <= GOAL_MS
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         print(f"goal: '{MAIN_CASE}' ≤ {GOAL_MS:.0f} ms cold → {'OK' if ok else 'MISSED'}")
@@ -266,6 +338,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", help="use and keep this folder as SATUDATA_HOME")
+    parser.add_argument(
+        "--compare", action="store_true", help="also time comparing with a corrected version 2"
+    )
     return run(parser.parse_args())
 
 

@@ -208,6 +208,27 @@ def test_diff_pages(penduduk):
     assert last.page == 3 and len(last.rows) == 20
 
 
+def test_composite_key_and_a_key_whose_type_changed(penduduk, two_versions):
+    first, second = two_versions
+    composite = compare_versions(first, second, key=["kode", "periode_penduduk"])
+    assert (composite.changed, composite.added, composite.removed) == (1, 1, 1)
+    assert composite.rows[0].key == ["51.05", "2024-12"]
+    other = create_dataset(
+        SYSTEM, organisation=penduduk.organisation, title="Kunci", **COMPLETE_METADATA
+    )
+    old = ingest_upload(SYSTEM, other, filename="a.csv", data=b"urut,nilai\n1,10\n2,20\n").version
+    # The agency retypes the column as text in the new schema (a new code "x3" appeared).
+    text_key = {
+        "fields": [{"name": "urut", "type": "string"}, {"name": "nilai", "type": "integer"}]
+    }
+    data = b"urut,nilai\n1,10\n2,21\nx3,30\n"
+    new = ingest_upload(SYSTEM, other, filename="b.csv", data=data, schema=text_key).version
+    diff = compare_versions(old, new, key=["urut"])
+    assert diff.schema.retyped == [("urut", "integer", "string")]
+    assert (diff.changed, diff.added, diff.removed) == (1, 1, 0)
+    assert diff.rows[0].key == ["2"] and diff.rows[0].cells == [("nilai", 20, 21)]
+
+
 def test_unknown_key_column_is_a_clear_error(two_versions):
     first, second = two_versions
     with pytest.raises(ValidationFailed) as caught:

@@ -38,7 +38,8 @@ from satudata.warehouse.queries import (
 DIFF_PAGE_SIZE = 50
 DIFF_KINDS = ("changed", "added", "removed")
 # A column name no upload will have, marking which side of the full join a row came from.
-PRESENT = "__satudata_present"
+MARKER = "__satudata_present"
+POSITION = "file_row_number"  # the row position DuckDB's read_parquet adds on request
 RESTORE_MESSAGE_MAX_CHARS = 500
 
 
@@ -191,14 +192,29 @@ def _comparable(name: str, old_type: str, new_type: str, alias: str) -> str:
 
 
 class _Sides:
-    """The two versions as DuckDB views `va` (older) and `vb` (newer) on one connection."""
+    """The two versions as DuckDB views `va` (older) and `vb` (newer) on one connection.
+
+    Rows are compared through a hash of their compared cells (`row_hash`): joins and groupings
+    then carry one 64-bit number per row instead of every column, which keeps them narrow and
+    fast on versions of millions of rows. Cell values are read again only for the rows listed on
+    the page."""
 
     def __init__(self, old: Version, new: Version) -> None:
         self.old_types, self.new_types = _types(old), _types(new)
-        self.con = engine.connect()
+        # A column called like DuckDB's row position rules out ordering by file position.
+        self.has_position = POSITION not in self.old_types and POSITION not in self.new_types
+        # Joins of large versions may spill to disk: next to the blobs, not the working folder.
+        self.con = engine.connect(temp_dir=blobs.default_store().tmp_dir)
         for view, version in (("va", old), ("vb", new)):
             path = engine.quote_literal(str(parquet_path(version)))
-            self.con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({path})")  # noqa: S608
+            position = str(self.has_position).lower()
+            self.con.execute(
+                f"CREATE VIEW {view} AS SELECT * "  # noqa: S608 - a blob path, quoted
+                f"FROM read_parquet({path}, file_row_number = {position})"
+            )
+
+    def names(self, view: str) -> list[str]:
+        return list(self.old_types if view == "va" else self.new_types)
 
     def pair(self, name: str) -> tuple[str, str]:
         old_type, new_type = self.old_types[name], self.new_types[name]
@@ -207,17 +223,30 @@ class _Sides:
             _comparable(name, old_type, new_type, "b"),
         )
 
-    def join_on(self, key: list[str]) -> str:
-        conditions = []
-        for name in key:
-            left, right = self.pair(name)
-            conditions.append(f"{left} IS NOT DISTINCT FROM {right}")
-        return " AND ".join(conditions)
+    def side(self, name: str, alias: str) -> str:
+        return self.pair(name)[0 if alias == "a" else 1]
 
-    def differs(self, compared: list[str]) -> str:
-        if not compared:
-            return "false"
-        return " OR ".join("{} IS DISTINCT FROM {}".format(*self.pair(name)) for name in compared)
+    def row_hash(self, names: list[str], alias: str) -> str:
+        if not names:
+            return "0"
+        return f"hash({', '.join(self.side(name, alias) for name in names)})"
+
+    def narrow(self, view: str, key: list[str], compared: list[str]) -> str:
+        """Key columns (comparable across a type change) as `__k0…`, the row hash of the
+        compared cells as `__rh` and a presence marker, per row of `view`."""
+        alias = "a" if view == "va" else "b"
+        keys = ", ".join(f"{self.side(name, alias)} AS __k{i}" for i, name in enumerate(key))
+        return (
+            f"(SELECT {keys}, {self.row_hash(compared, alias)} AS __rh, "  # noqa: S608
+            f"true AS {MARKER} FROM {view} AS {alias})"
+        )
+
+    @staticmethod
+    def narrow_join(key: list[str]) -> str:
+        return " AND ".join(f"a.__k{i} IS NOT DISTINCT FROM b.__k{i}" for i in range(len(key)))
+
+    def join_on(self, key: list[str]) -> str:
+        return " AND ".join("{} IS NOT DISTINCT FROM {}".format(*self.pair(name)) for name in key)
 
     def duplicates(self, view: str, key: list[str]) -> int:
         """How many key values occur more than once in `view`."""
@@ -233,15 +262,13 @@ class _Sides:
 
 
 def _keyed_counts(sides: _Sides, key: list[str], compared: list[str]) -> tuple[int, int, int]:
-    on = sides.join_on(key)
-    marker = engine.quote_identifier(PRESENT)
     sql = (
         "SELECT "  # noqa: S608 - identifiers quoted, names checked against both schemas
-        f"count(*) FILTER (WHERE a.{marker} IS NULL), "
-        f"count(*) FILTER (WHERE b.{marker} IS NULL), "
-        f"count(*) FILTER (WHERE a.{marker} AND b.{marker} AND ({sides.differs(compared)})) "
-        f"FROM (SELECT *, true AS {marker} FROM va) AS a "
-        f"FULL OUTER JOIN (SELECT *, true AS {marker} FROM vb) AS b ON {on}"
+        f"count(*) FILTER (WHERE a.{MARKER} IS NULL), "
+        f"count(*) FILTER (WHERE b.{MARKER} IS NULL), "
+        f"count(*) FILTER (WHERE a.{MARKER} AND b.{MARKER} AND a.__rh <> b.__rh) "
+        f"FROM {sides.narrow('va', key, compared)} AS a "
+        f"FULL OUTER JOIN {sides.narrow('vb', key, compared)} AS b ON {sides.narrow_join(key)}"
     )
     added, removed, changed = sides.con.execute(sql).fetchone()
     return int(added), int(removed), int(changed)
@@ -251,14 +278,26 @@ def _order_by(key: list[str], alias: str) -> str:
     return ", ".join(f"{alias}.{engine.quote_identifier(name)}" for name in key)
 
 
+def _changed_keys(
+    sides: _Sides, key: list[str], compared: list[str], size: int, offset: int
+) -> list[tuple]:
+    """The (comparable) key values of one page of changed rows, in key order."""
+    keys = ", ".join(f"b.__k{i}" for i in range(len(key)))
+    sql = (
+        f"SELECT {keys} FROM {sides.narrow('va', key, compared)} AS a "  # noqa: S608
+        f"JOIN {sides.narrow('vb', key, compared)} AS b ON {sides.narrow_join(key)} "
+        f"WHERE a.__rh <> b.__rh ORDER BY {keys} LIMIT ? OFFSET ?"
+    )
+    return sides.con.execute(sql, [size, offset]).fetchall()
+
+
 def _keyed_page(
     sides: _Sides, diff_kind: str, key: list[str], compared: list[str], size: int, offset: int
 ) -> tuple[list[str], list[Any]]:
     on = sides.join_on(key)
     if diff_kind in ("added", "removed"):
         keep, other, alias = ("vb", "va", "b") if diff_kind == "added" else ("va", "vb", "a")
-        types = sides.new_types if diff_kind == "added" else sides.old_types
-        names = list(types)
+        names = sides.names(keep)
         selected = ", ".join(f"{alias}.{engine.quote_identifier(n)}" for n in names)
         other_alias = "a" if alias == "b" else "b"
         sql = (
@@ -268,6 +307,17 @@ def _keyed_page(
         )
         rows = sides.con.execute(sql, [size, offset]).fetchall()
         return names, [list(row) for row in rows]
+    page_keys = _changed_keys(sides, key, compared, size, offset)
+    if not page_keys:
+        return key, []
+    # The page's keys as a small table: only their rows are read cell by cell.
+    marks = ", ".join("(" + ", ".join("?" * len(key)) + ")" for _ in page_keys)
+    columns = ", ".join(f"__k{i}" for i in range(len(key)))
+    sides.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE page_keys AS "  # noqa: S608 - bound values only
+        f"SELECT * FROM (VALUES {marks}) AS t({columns})",
+        [value for row in page_keys for value in row],
+    )
     parts = [f"b.{engine.quote_identifier(name)}" for name in key]
     for name in compared:
         left, right = sides.pair(name)
@@ -276,12 +326,16 @@ def _keyed_page(
             f"b.{engine.quote_identifier(name)}",
             f"{left} IS DISTINCT FROM {right}",
         ]
+    on_page = " AND ".join(
+        f"{sides.side(name, 'b')} IS NOT DISTINCT FROM p.__k{i}" for i, name in enumerate(key)
+    )
     sql = (
-        f"SELECT {', '.join(parts)} FROM va AS a JOIN vb AS b ON {on} "  # noqa: S608
-        f"WHERE {sides.differs(compared)} ORDER BY {_order_by(key, 'b')} LIMIT ? OFFSET ?"
+        f"SELECT {', '.join(parts)} FROM page_keys AS p "  # noqa: S608
+        f"JOIN vb AS b ON {on_page} JOIN va AS a ON {on} "
+        f"ORDER BY {', '.join(f'p.__k{i}' for i in range(len(key)))}"
     )
     found = []
-    for row in sides.con.execute(sql, [size, offset]).fetchall():
+    for row in sides.con.execute(sql).fetchall():
         key_values, rest = list(row[: len(key)]), row[len(key) :]
         cells = [
             (name, rest[3 * i], rest[3 * i + 1])
@@ -292,45 +346,63 @@ def _keyed_page(
     return key, found
 
 
-def _whole_row_select(sides: _Sides, compared: list[str], view: str) -> str:
-    alias = "a" if view == "va" else "b"
-    parts = []
-    for name in compared:
-        expression = sides.pair(name)[0 if alias == "a" else 1]
-        parts.append(f"{expression} AS {engine.quote_identifier(name)}")
-    return f"SELECT {', '.join(parts)} FROM {view} AS {alias}"  # noqa: S608
-
-
-def _whole_row_sql(sides: _Sides, compared: list[str], diff_kind: str) -> str:
-    keep, other = ("vb", "va") if diff_kind == "added" else ("va", "vb")
-    if not compared:  # nothing in common: every row is new or gone
-        return f"SELECT * FROM {keep}"  # noqa: S608
+def _hash_counts_sql(sides: _Sides, compared: list[str]) -> str:
+    """Per distinct row hash, how often it occurs in each version (`na`, `nb`)."""
     return (
-        f"{_whole_row_select(sides, compared, keep)} EXCEPT ALL "
-        f"{_whole_row_select(sides, compared, other)}"
+        f"SELECT coalesce(ca.h, cb.h) AS h, coalesce(ca.n, 0) AS na, coalesce(cb.n, 0) AS nb "  # noqa: S608
+        f"FROM (SELECT {sides.row_hash(compared, 'a')} AS h, count(*) AS n FROM va AS a "
+        "GROUP BY 1) AS ca "
+        f"FULL OUTER JOIN (SELECT {sides.row_hash(compared, 'b')} AS h, count(*) AS n "
+        "FROM vb AS b GROUP BY 1) AS cb ON ca.h = cb.h"
     )
 
 
 def _whole_row_counts(sides: _Sides, compared: list[str]) -> tuple[int, int, int]:
-    counts = []
-    for diff_kind in ("added", "removed"):
-        inner = _whole_row_sql(sides, compared, diff_kind)
-        counts.append(sides.con.execute(f"SELECT count(*) FROM ({inner})").fetchone()[0])  # noqa: S608
-    return int(counts[0]), int(counts[1]), 0
+    if not compared:  # nothing in common: every row is new or gone
+        added = sides.con.execute("SELECT count(*) FROM vb").fetchone()[0]
+        removed = sides.con.execute("SELECT count(*) FROM va").fetchone()[0]
+        return int(added), int(removed), 0
+    totals = "coalesce(sum(greatest(nb - na, 0)), 0), coalesce(sum(greatest(na - nb, 0)), 0)"
+    sql = f"SELECT {totals} FROM ({_hash_counts_sql(sides, compared)})"  # noqa: S608
+    added, removed = sides.con.execute(sql).fetchone()
+    return int(added), int(removed), 0
 
 
 def _whole_row_page(
     sides: _Sides, diff_kind: str, compared: list[str], size: int, offset: int
 ) -> tuple[list[str], list[Any]]:
+    """Rows of one version that the other lacks (as a multiset: a row twice here and once
+    there is listed once), in file order."""
     if diff_kind == "changed":
         return compared, []
-    inner = _whole_row_sql(sides, compared, diff_kind)
-    result = sides.con.execute(
-        f"SELECT * FROM ({inner}) ORDER BY ALL LIMIT ? OFFSET ?",  # noqa: S608
-        [size, offset],
+    keep, alias = ("vb", "b") if diff_kind == "added" else ("va", "a")
+    order = POSITION if sides.has_position else "ALL"
+    if not compared:
+        result = sides.con.execute(
+            f"SELECT * EXCLUDE ({POSITION}) FROM {keep} ORDER BY {POSITION} LIMIT ? OFFSET ?"  # noqa: S608
+            if sides.has_position
+            else f"SELECT * FROM {keep} LIMIT ? OFFSET ?",  # noqa: S608
+            [size, offset],
+        )
+        return [c[0] for c in result.description], [list(row) for row in result.fetchall()]
+    surplus = "nb - na" if diff_kind == "added" else "na - nb"
+    selected = ", ".join(
+        f"{sides.side(name, alias)} AS {engine.quote_identifier(name)}" for name in compared
     )
-    names = [column[0] for column in result.description]
-    return names, [list(row) for row in result.fetchall()]
+    position = f"{alias}.{POSITION}" if sides.has_position else "0"
+    sql = (
+        f"WITH extra AS (SELECT h, {surplus} AS n FROM ({_hash_counts_sql(sides, compared)}) "  # noqa: S608
+        f"WHERE {surplus} > 0), "
+        f"candidates AS (SELECT {selected}, {sides.row_hash(compared, alias)} AS __h, "
+        f"{position} AS __pos FROM {keep} AS {alias} "
+        f"SEMI JOIN extra ON {sides.row_hash(compared, alias)} = extra.h), "
+        "ranked AS (SELECT c.*, row_number() OVER (PARTITION BY c.__h ORDER BY c.__pos) AS __k, "
+        "extra.n AS __n FROM candidates AS c JOIN extra ON c.__h = extra.h) "
+        f"SELECT * EXCLUDE (__h, __pos, __k, __n) FROM ranked WHERE __k <= __n "
+        f"ORDER BY {'__pos' if order == POSITION else 'ALL'} LIMIT ? OFFSET ?"
+    )
+    result = sides.con.execute(sql, [size, offset])
+    return [c[0] for c in result.description], [list(row) for row in result.fetchall()]
 
 
 # --- public API ----------------------------------------------------------------------------
