@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from satudata.catalog import search, services
 from satudata.catalog.models import Dataset
+from satudata.catalog.search import text as search_text
 from satudata.core.permissions import SYSTEM
 from tests.catalog.conftest import english_client
 
@@ -48,7 +49,7 @@ def test_query_terms_are_bounded():
 def engine(request, monkeypatch):
     """Run a test with the SQLite full-text index (when present) and with plain LIKE."""
     if request.param == "like":
-        monkeypatch.setattr(search, "use_fts", lambda: False)
+        monkeypatch.setattr(search_text, "use_fts", lambda: False)
     return request.param
 
 
