@@ -387,7 +387,13 @@ def _run(args: argparse.Namespace) -> int:
     )
     rows.append(_measure("home", [lambda: anonymous.get("/") for _ in range(args.repeat)]))
 
-    search_rows = [row for row in rows if row["name"].startswith("search")]  # cold only
+    # The target applies to uncached searches at the default page size; "50 per page" is shown
+    # for the page-size check (same query count) but renders 2.5 times the rows.
+    search_rows = [
+        row
+        for row in rows
+        if row["name"].startswith("search") and not row["name"].endswith("50 per page")
+    ]
     page_rows = [row for row in rows if row["name"].startswith("dataset page")]
     print()
     print(f"{args.datasets} datasets, SQLite, {args.repeat} requests per search scenario")
@@ -403,7 +409,7 @@ def _run(args: argparse.Namespace) -> int:
     all_pages = max(row["p95"] for row in page_rows)
     print()
     print(
-        f"worst uncached search p95: {all_search:.1f} ms; "
+        f"worst uncached search p95 (default page size): {all_search:.1f} ms; "
         f"worst dataset-page p95: {all_pages:.1f} ms"
     )
     print(f"target: p95 <= {TARGET_MS:.0f} ms")
