@@ -277,6 +277,7 @@ def test_form_errors_are_shown_next_to_the_field_and_nothing_is_stored(
     errors = html.split(marker, 1)[1].split("</ul>", 1)[0]
     assert message in errors
     assert 'aria-invalid="true"' in html
+    assert f'aria-describedby="id_{field}_errors' in html
     assert (Dataset.objects.count(), AuditEvent.objects.count()) == before
 
 

@@ -356,7 +356,20 @@ class DatasetForm(forms.Form):
             for fieldset in FIELDSETS
         ]
 
+    def _describe_errors(self) -> None:
+        """Point each field with errors at its error list (and help text) for screen readers."""
+        for name, errors in self.errors.items():
+            if name not in self.fields or not errors:
+                continue
+            bound = self[name]
+            ids = [f"{bound.auto_id}_errors"]
+            if self.fields[name].help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+
     def fieldsets(self) -> list[dict]:
+        if self.is_bound:
+            self._describe_errors()
         blocks = []
         for fieldset, names in self._fieldset_fields():
             present = [name for name in names if name in self.fields]
