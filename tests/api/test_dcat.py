@@ -149,6 +149,7 @@ def test_paging_and_modified_since(client, catalogue):
         {"page": "0"},
         {"modified_since": "kemarin"},
         {"modified_since": "'; DROP TABLE x; --"},
+        {"modified_since": "\x00"},
     ):
         assert client.get("/catalog.jsonld", bad).status_code == 400
         assert client.get("/dcat.json", bad).status_code == 400

@@ -60,6 +60,18 @@ def _request_data_from_text(text: str) -> dict[str, Any]:
     return data
 
 
+def _without_nul(value: Any) -> Any:
+    """NUL characters removed from every string: PostgreSQL text cannot hold them, and no real
+    name, query or filter contains one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 def _envelope(request: HttpRequest, name: str, status: int, **content: Any) -> JsonResponse:
     body = {"help": request.build_absolute_uri(f"/api/3/action/help_show?name={name}"), **content}
     response = JsonResponse(body, status=status, encoder=DjangoJSONEncoder)
@@ -75,7 +87,7 @@ def action(request: HttpRequest, name: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return _bad_request("Please use GET or POST")
     try:
-        data = _request_data(request)
+        data = _without_nul(_request_data(request))
     except (ValueError, UnicodeDecodeError) as error:
         return _bad_request(f"JSON Error: {str(error)[:200]}")
     base_url = request.build_absolute_uri("/").rstrip("/")
