@@ -321,3 +321,22 @@ def test_logged_in_users_see_only_public_data(client, catalogue):
     assert response.status_code == 200
     assert "draf-dinas" not in response.json()["result"]
     assert client.get("/api/3/action/package_show", {"id": "data-rahasia"}).status_code == 403
+
+
+def test_route_forms_and_solr_details(client, catalogue):
+    assert client.get("/api/3").json() == {"version": 3}
+    for path in ("/id/api/3/action/package_list", "/en/api/action/package_list"):
+        assert client.get(path).json()["success"] is True
+    search = "/api/3/action/package_search"
+    both = "organization:(ck-dinkes OR ck-dispar)"
+    assert client.get(search, {"fq": both}).json()["result"]["count"] == 2
+    plus = client.get(search, {"fq": "+organization:ck-dinkes +dataset_type:dataset"})
+    assert plus.json()["result"]["count"] == 1
+    quoted = client.get(search, {"q": 'name:"jumlah-balita-gizi-buruk"'})
+    assert quoted.json()["result"]["count"] == 1
+    unknown_field = client.get(search, {"fq": "nope:1"})
+    assert unknown_field.status_code == 400
+    assert unknown_field.json()["error"]["__type"] == "Search Query Error"
+    # a form POST (one key holding JSON, as old clients send) works too
+    form = client.post(search, data={'{"rows": 1}': ""})
+    assert form.status_code == 200 and len(form.json()["result"]["results"]) == 1

@@ -356,7 +356,7 @@ def _text(params: Mapping, name: str) -> str:
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
-      (?P<neg>[-!])?(?P<field>[A-Za-z_][\w.]*):
+      \+?(?P<neg>[-!])?(?P<field>[A-Za-z_][\w.]*):
         (?:"(?P<quoted>[^"]*)"|\[(?P<range>[^\]]*)\]|\((?P<group>[^)]*)\)|(?P<bare>[^\s()]+))
       | (?P<op>OR|AND|NOT|\|\||&&)(?=\s|$)
       | (?P<paren>[()])
