@@ -166,3 +166,34 @@ def test_overdue_submissions_are_reminded_once(
     client.force_login(page)
     queue = client.get("/tinjauan/")
     assert [row.overdue for row in queue.context["waiting_for_you"]] == [True]
+
+
+def test_a_failing_mail_server_never_undoes_the_transition(
+    world, version, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit(world.users["produsen_own"], version)
+    version.refresh_from_db()
+    assert version.status == "diajukan"
+    assert Notification.objects.get(recipient=world.users["walidata"]).email_status == "failed"
+
+
+def test_a_written_message_of_several_lines_mails_its_first_line_as_subject(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Other apps (Daftar Data reminders) notify with their own text."""
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify(
+            [world.users["produsen_own"]],
+            "overdue",
+            url="/daftar-data/",
+            params={"message": "Pengingat Daftar Data.\n- Data A, jatuh tempo 2026-01-31"},
+        )
+    assert [mail.subject for mail in mailoutbox] == [
+        "[Satu Data Kabupaten Klungkung] Pengingat Daftar Data."
+    ]
+    assert "- Data A, jatuh tempo 2026-01-31" in mailoutbox[0].body

@@ -6,3 +6,7 @@ class WorkflowConfig(AppConfig):
     name = "satudata.workflow"
     label = "workflow"
     verbose_name = _("Review workflow")
+
+    def ready(self) -> None:
+        # Registers the daily overdue-review reminder with the shared Huey instance.
+        from satudata.workflow import tasks  # noqa: F401

@@ -186,7 +186,9 @@ def _message(notification: Notification) -> EmailMessage:
             _("You receive this e-mail from %(site)s. Choose which e-mails you receive: %(url)s")
             % {"site": site, "url": conf.site_url() + reverse("workflow:preferences")},
         ]
-        subject = f"[{site}] {text}"[:200]
+        # A header is one line: the first line of a longer message (e.g. a reminder list).
+        first_line = (text.splitlines() or [""])[0]
+        subject = f"[{site}] {first_line}"[:200]
     return EmailMessage(
         subject=subject,
         body="\n".join(lines),

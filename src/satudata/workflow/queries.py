@@ -342,10 +342,24 @@ def _metadata_rows(dataset, fields: dict[str, str]) -> list[dict[str, Any]]:
                 value = ", ".join(str(obj) for obj in value.all())
             elif hasattr(dataset, f"get_{name}_display"):
                 value = getattr(dataset, f"get_{name}_display")()
+            value = _readable(value)
             if value not in (None, ""):
                 values.append(str(value))
         rows.append({"key": item.key, "label": fields[item.key], "value": " - ".join(values)})
     return rows
+
+
+def _readable(value: Any) -> Any:
+    """Dates and times in the reader's format (and local time)."""
+    import datetime as dt
+
+    from django.utils.formats import date_format
+
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return date_format(value)
+    return value
 
 
 def _bps_rows(dataset) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
 """Scheduled workflow work: reminding reviewers of submissions that wait too long.
 
-`remind_overdue_reviews()` is meant to run daily (a periodic task or cron calling it); each
-submission is reminded once per wait (the reminder is reset when the version moves on).
-E-mails themselves leave right after the commit of the change they report (notifications.py).
+`remind_overdue_reviews()` runs every morning as a Huey periodic task (on the shared queue of
+warehouse/tasks.py, in `satudata worker`); each submission is reminded once per wait (reset when
+the version moves on). E-mails themselves leave right after the commit of the change they report
+(notifications.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from huey import crontab
 
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import VersionStatus
+from satudata.warehouse.tasks import huey
 from satudata.workflow import conf, queries
 from satudata.workflow.models import NotificationKind, Review
 from satudata.workflow.notifications import members_of_step, notify
@@ -60,3 +63,8 @@ def remind_overdue_reviews(now=None) -> int:
             locked.save(update_fields=["overdue_notified_at"])
             reminded += 1
     return reminded
+
+
+@huey.periodic_task(crontab(hour="7", minute="30"))
+def daily_overdue_review_reminders() -> int:
+    return remind_overdue_reviews()
