@@ -61,6 +61,28 @@ class IngestOutcome:
         return self.sniffed.choices
 
 
+def _cells_named(report: Report, labels: list[str | None]) -> Report:
+    """A reader's ragged-row problems, one per missing or extra cell (as frictionless lists
+    them): a missing cell names its column, an extra cell has none."""
+    names = field_names(labels, Report())
+    named = Report()
+    for item in report.errors:
+        params = item.get("params") or {}
+        found, expected = params.get("found"), params.get("expected")
+        where = {"row": item.get("row"), "cell": item.get("cell"), "params": params}
+        if item["type"] == "missing-cell" and found is not None and found < expected:
+            for name in names[found:expected]:
+                named.error("missing-cell", item["message"], field=name, **where)
+        elif item["type"] == "extra-cell" and found is not None and found > expected:
+            for _position in range(expected, found):
+                named.error("extra-cell", item["message"], **where)
+        else:
+            named.error(item["type"], item["message"], field=item.get("field"), **where)
+    # Rows beyond the reader's listing were counted, not listed: keep them counted.
+    named.error_count += max(0, report.error_count - len(report.errors))
+    return named
+
+
 def _given_schema(
     schema: dict[str, Any], header_labels: list[str | None], names: list[str], columns: list[str]
 ) -> tuple[dict[str, Any], list[str | None]]:
@@ -109,7 +131,7 @@ def process(
     try:
         table_read = reader_for(sniffed.format)(con, sniffed, report)
         if not report.valid:
-            raise report.reject()
+            raise _cells_named(report, table_read.labels).reject()
         table, columns = table_read.table, table_read.cell_columns
         names = field_names(table_read.labels, report)
         stage("validating")

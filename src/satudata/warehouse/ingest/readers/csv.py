@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv as pycsv
 import io
+import mmap
 
 import duckdb
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from satudata.warehouse.ingest.readers import (
 from satudata.warehouse.ingest.report import Report, fail
 from satudata.warehouse.ingest.sniff import HEAD_BYTES, Sniffed
 
+EMPTY_LINE_MARKS = (b"\n\n", b"\n\r\n")
 # DuckDB's bound on one line (it also bounds one cell); larger lines are reported, not read.
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
@@ -61,10 +63,14 @@ def _head_records(sniffed: Sniffed) -> tuple[list[list[str]], list[int]]:
     return rows, ends
 
 
+def _cell_count(raw_line: str | None, delimiter: str) -> int | None:
+    if raw_line is None:
+        return None
+    return len(next(pycsv.reader(io.StringIO(raw_line), delimiter=delimiter), []))
+
+
 def _reject_message(kind: str, line: int, expected: int, raw_line: str, delimiter: str) -> str:
-    found = None
-    if raw_line is not None:
-        found = len(next(pycsv.reader(io.StringIO(raw_line), delimiter=delimiter), []))
+    found = _cell_count(raw_line, delimiter)
     if kind == "extra-cell":
         return _("Row %(row)d has more cells (%(found)s) than the header has columns (%(n)d).") % {
             "row": line,
@@ -97,11 +103,62 @@ def _report_rejects(
             continue
         seen.add(line)
         kind = REJECT_TYPES.get(str(error_type), "source-error")
+        # How many cells the row has: the validator names the missing/extra ones (pipeline.py).
+        found = _cell_count(raw_line, delimiter) if kind in ("missing-cell", "extra-cell") else None
         report.error(
-            kind, _reject_message(kind, int(line), width, raw_line, delimiter), row=int(line)
+            kind,
+            _reject_message(kind, int(line), width, raw_line, delimiter),
+            row=int(line),
+            params={"found": found, "expected": width} if found is not None else None,
         )
     if total > len(seen):
         report.error_count += total - len(seen)
+
+
+def _has_empty_line(path) -> bool:
+    """A fast byte search (the file is mapped, not read into Python) for an empty line."""
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return any(data.find(mark) != -1 for mark in EMPTY_LINE_MARKS)
+
+
+def _count_empty_lines(
+    con: duckdb.DuckDBPyConnection, sniffed: Sniffed, header_records: int, report: Report
+) -> None:
+    """DuckDB skips empty lines; a spreadsheet (and frictionless) counts them as rows. When the
+    file has any, the row numbers after each are moved on by one and the lines are reported as
+    blank rows — so every row number in the report is the one the produsen sees."""
+    if not _has_empty_line(sniffed.text_path):
+        return
+    empty: list[int] = []
+    with sniffed.text_path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        reader = pycsv.reader(handle, delimiter=sniffed.delimiter or ",")
+        try:
+            for number, record in enumerate(reader, start=1):
+                if number > header_records and not record:
+                    empty.append(number)
+        except pycsv.Error:
+            return  # a broken quote: DuckDB has reported it already
+    if not empty:
+        return  # the blank lines were inside quoted cells
+    # The k-th empty line (0-based) at row e moves every row numbered e - k or more by one.
+    con.execute("CREATE TEMP TABLE csv_empty_lines (threshold BIGINT)")
+    con.executemany(
+        "INSERT INTO csv_empty_lines VALUES (?)", [(e - k,) for k, e in enumerate(empty)]
+    )
+    con.execute(
+        f"UPDATE {RAW_TABLE} SET {ROW_COLUMN} = {ROW_COLUMN} + ("  # noqa: S608 - fixed names
+        f"SELECT count(*) FROM csv_empty_lines WHERE threshold <= {RAW_TABLE}.{ROW_COLUMN})"
+    )
+    con.execute("DROP TABLE csv_empty_lines")
+    for row in empty:
+        report.warning(
+            "blank-row",
+            _("Row %(row)s is empty; it was left out.") % {"row": row},
+            row=row,
+            params={},
+        )
 
 
 def _header_block(sniffed: Sniffed, rows: list[list[str]]):
@@ -147,6 +204,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -
         [str(sniffed.text_path), delimiter],
     )
     _report_rejects(con, width, report, delimiter)
+    _count_empty_lines(con, sniffed, block.last + 1, report)
     sniffed.choices["header_rows"] = format_header_rows(block.first + 1, block.last + 1)
     if block.titles:
         sniffed.choices["titles"] = block.titles
