@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -23,9 +24,17 @@ from satudata.warehouse.exports.xlsx import export_xlsx
 from satudata.warehouse.services import ingest_upload, publish_version
 from tests.factories import COMPLETE_METADATA
 
-STATS = Path("/work/shared/data/stats")
-KECAMATAN_CSV = STATS / "klungkung_penduduk_kecamatan_sp2010_sp2020.csv"
-BOUNDARIES = Path("/work/shared/data/boundaries/klungkung_kecamatan.geojson")
+# The shared data folder sits next to the repository (../shared/data on a clean clone);
+# SATUDATA_SHARED_DIR points elsewhere.
+SHARED = (
+    Path(os.environ.get("SATUDATA_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+    / "data"
+)
+KECAMATAN_CSV = SHARED / "stats" / "klungkung_penduduk_kecamatan_sp2010_sp2020.csv"
+BOUNDARIES = SHARED / "boundaries" / "klungkung_kecamatan.geojson"
+pytestmark = pytest.mark.skipif(
+    not (KECAMATAN_CSV.is_file() and BOUNDARIES.is_file()), reason=f"shared data absent: {SHARED}"
+)
 FORMULA_CSV = (
     "kode,catatan,nilai\n"
     '0101,=HYPERLINK("http://x";"klik"),-5\n'
