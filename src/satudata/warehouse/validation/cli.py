@@ -135,9 +135,10 @@ def _print(report: dict[str, Any], filename: str, out: TextIO) -> None:
         print(f"  … ({len(items) - MESSAGES_PRINTED} more in the report)", file=out)
 
 
-def validate_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def validate_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from django.utils import translation
 
+    out = out or sys.stdout
     from satudata.warehouse.validation.files import validate_file
     from satudata.warehouse.validation.pages import rendered
 

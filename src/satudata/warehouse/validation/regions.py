@@ -8,8 +8,9 @@
   foreign keys are errors instead (keys.py).
 - `region-name`: a name column next to a code column (`kode_desa` ↔ `nama_desa`,
   `kemendagri_kode_kecamatan` ↔ `kemendagri_nama_kecamatan`) whose name is not the code's
-  official name, tolerant of case, spacing, punctuation and prefixes (`Kab.`, `Kabupaten`,
-  `Kecamatan`, `Desa`…); `Kota X` next to the code of `Kabupaten X` is still a mismatch.
+  official name, tolerant of case, spacing, punctuation, prefixes (`Kab.`, `Kabupaten`,
+  `Kecamatan`, `Desa`…) and English forms (`Badung Regency`, `Denpasar City`); `Kota X` next to
+  the code of `Kabupaten X` is still a mismatch.
 
 Everything works on distinct values (a few hundred codes, however many rows), then goes back to
 the rows with a bad value. Total rows (`Jumlah`) are left out.
@@ -75,6 +76,9 @@ NAME_PREFIXES = {
 }
 
 
+NAME_SUFFIXES = {"regency": "kabupaten", "city": "kota", "district": "", "village": ""}
+
+
 def name_key(name: str) -> tuple[str | None, str]:
     """(kind, base) of a region name: `Kab. Bandung Barat` → ("kabupaten", "bandungbarat")."""
     text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
@@ -82,6 +86,9 @@ def name_key(name: str) -> tuple[str | None, str]:
     kind = None
     while len(words) > 1 and words[0] in NAME_PREFIXES:
         kind = NAME_PREFIXES[words.pop(0)] or kind
+    # English names as BPS and Wikipedia write them: `Badung Regency`, `Denpasar City`.
+    if len(words) > 1 and words[-1] in NAME_SUFFIXES:
+        kind = NAME_SUFFIXES[words.pop()] or kind
     return kind, "".join(words)
 
 
