@@ -120,7 +120,10 @@ def _has_empty_line(path) -> bool:
     if path.stat().st_size == 0:
         return False
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return any(data.find(mark) != -1 for mark in EMPTY_LINE_MARKS)
+        # One scan: the line ending of the first line says which mark an empty line has.
+        first_end = data.find(b"\n")
+        crlf = first_end > 0 and data[first_end - 1 : first_end] == b"\r"
+        return data.find(EMPTY_LINE_MARKS[1] if crlf else EMPTY_LINE_MARKS[0]) != -1
 
 
 def _count_empty_lines(
