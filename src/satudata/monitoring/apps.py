@@ -9,4 +9,6 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the periodic reminder task with the shared Huey instance.
-        from satudata.monitoring import tasks  # noqa: F401
+        from satudata.monitoring import deliveries, tasks  # noqa: F401
+
+        deliveries.connect()

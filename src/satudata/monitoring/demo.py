@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from satudata.core.permissions import SYSTEM
 from satudata.monitoring import periods, services
+from satudata.monitoring.deliveries import refresh_deliveries
 from satudata.monitoring.models import DataPromise
 
 
@@ -155,4 +156,5 @@ def load_demo_daftar(today: date | None = None) -> int:
             delivered = promise.accepts_from + timedelta(days=3, hours=10)
             if delivered < promise.due_before and first.created_at != delivered:
                 Version.objects.filter(pk=first.pk).update(created_at=delivered)
+                refresh_deliveries([first.dataset_id])
     return len(rows)

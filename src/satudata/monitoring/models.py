@@ -82,6 +82,9 @@ class DataPromise(models.Model):
     # it is on time (the day after the due date, midnight local time: exclusive).
     accepts_from = models.DateTimeField()
     due_before = models.DateTimeField(db_index=True)
+    # When the linked dataset delivered this period (see `deliveries.py`): kept up to date on
+    # every version save, so the dashboard reads a column instead of a subquery per promise.
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,8 +107,11 @@ class DataPromise(models.Model):
         return f"{self.title} ({self.period_label})"
 
     def save(self, *args, **kwargs) -> None:
+        from satudata.monitoring.deliveries import first_delivery
+
         self.compute_dates()
         self.organisation_id = self.daftar.organisation_id
+        self.delivered_at = first_delivery(self.dataset_id, self.accepts_from)
         super().save(*args, **kwargs)
 
     @property

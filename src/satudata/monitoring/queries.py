@@ -25,16 +25,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DateTimeField,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,26 +51,21 @@ STATUS_LABELS = {
 COMPONENTS = ("timeliness", "delivery", "completeness", "quality")
 
 
-def delivered_at_expression() -> Subquery:
-    """When the promise was delivered: the first submitted (non-draft) version of the linked
-    dataset created on or after the day after the reference period ended."""
-    from satudata.warehouse.models import Version
-
-    first = (
-        Version.objects.filter(
-            dataset_id=OuterRef("dataset_id"), created_at__gte=OuterRef("accepts_from")
-        )
-        .exclude(status="draft")
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-    return Subquery(first, output_field=DateTimeField())
+def status_conditions(now: datetime) -> dict[str, Q]:
+    """The condition of each status at `now` (what with_status's CASE says, for aggregates)."""
+    return {
+        ON_TIME: Q(delivered_at__lt=F("due_before")),
+        LATE: Q(delivered_at__gte=F("due_before")),
+        OVERDUE: Q(delivered_at__isnull=True, due_before__lte=now),
+        NOT_DUE: Q(delivered_at__isnull=True, due_before__gt=now),
+    }
 
 
 def with_status(qs: QuerySet, now: datetime | None = None) -> QuerySet:
-    """Annotate `delivered_at` and `status` (on_time / late / overdue / not_due)."""
+    """Annotate `status` (on_time / late / overdue / not_due) at `now` from the stored
+    `delivered_at` and `due_before`."""
     now = now or timezone.now()
-    return qs.annotate(delivered_at=delivered_at_expression()).annotate(
+    return qs.annotate(
         status=Case(
             When(delivered_at__isnull=False, delivered_at__lt=F("due_before"), then=Value(ON_TIME)),
             When(delivered_at__isnull=False, then=Value(LATE)),
@@ -89,14 +80,14 @@ def agency_counts(promises: QuerySet, now: datetime | None = None) -> list[dict]
     """Per organisation_id: promised, on_time, late, overdue and due (already due or delivered)
     promises of `promises`, in one grouped query."""
     now = now or timezone.now()
+    when = status_conditions(now)
     return list(
-        with_status(promises, now)
-        .values("organisation_id")
+        promises.values("organisation_id")
         .annotate(
             promised=Count("id"),
-            on_time=Count("id", filter=Q(status=ON_TIME)),
-            late=Count("id", filter=Q(status=LATE)),
-            overdue=Count("id", filter=Q(status=OVERDUE)),
+            on_time=Count("id", filter=when[ON_TIME]),
+            late=Count("id", filter=when[LATE]),
+            overdue=Count("id", filter=when[OVERDUE]),
             due=Count("id", filter=Q(due_before__lte=now) | Q(delivered_at__isnull=False)),
         )
         .order_by()
@@ -263,24 +254,25 @@ def agency_rows(
 def monthly_trend(year: int, *, now: datetime | None = None) -> list[dict]:
     """Per due month: promises due, delivered on time, late, overdue (Vega-Lite values)."""
     now = now or timezone.now()
+    when = status_conditions(now)
+    # Grouped by due date (a few hundred groups), folded into months here: SQLite's month
+    # truncation is a Python function called per row.
     rows = (
-        with_status(DataPromise.objects.filter(daftar__year=year), now)
-        .annotate(month=TruncMonth("due_date"))
-        .values("month")
-        .annotate(
-            on_time=Count("id", filter=Q(status=ON_TIME)),
-            late=Count("id", filter=Q(status=LATE)),
-            overdue=Count("id", filter=Q(status=OVERDUE)),
-            not_due=Count("id", filter=Q(status=NOT_DUE)),
-        )
-        .order_by("month")
+        DataPromise.objects.filter(daftar__year=year)
+        .values("due_date")
+        .annotate(**{key: Count("id", filter=condition) for key, condition in when.items()})
+        .order_by("due_date")
     )
-    values = []
+    months: dict[str, dict[str, int]] = {}
     for row in rows:
-        month = row["month"].strftime("%Y-%m")
+        month = months.setdefault(row["due_date"].strftime("%Y-%m"), defaultdict(int))
         for key in (ON_TIME, LATE, OVERDUE, NOT_DUE):
-            if row[key]:
+            month[key] += row[key]
+    values = []
+    for month, counts in months.items():
+        for key in (ON_TIME, LATE, OVERDUE, NOT_DUE):
+            if counts[key]:
                 values.append(
-                    {"month": month, "status": str(STATUS_LABELS[key]), "count": row[key]}
+                    {"month": month, "status": str(STATUS_LABELS[key]), "count": counts[key]}
                 )
     return values
