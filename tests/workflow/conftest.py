@@ -14,6 +14,7 @@ from satudata.accounts import services as account_services
 from satudata.core.models import AuditEvent
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
+from satudata.workflow.engine import ensure_default_definitions
 from satudata.workflow.models import Comment, Notification, Review, Transition
 from tests.factories import CODE_CSV, make_dataset, make_world
 
@@ -42,6 +43,8 @@ def give_emails(world) -> None:
 
 @pytest.fixture
 def world(db):
+    # Another module may have flushed the database (and the flows the migration made).
+    ensure_default_definitions()
     world = make_world("alur")
     give_emails(world)
     return world
