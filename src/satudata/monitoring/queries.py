@@ -94,6 +94,34 @@ def agency_counts(promises: QuerySet, now: datetime | None = None) -> list[dict]
     )
 
 
+def grouped_counts(year: int, now: datetime, organisation_ids=None) -> list[dict]:
+    """Status counts per (organisation, due date) of the year's promises: one scan that both
+    the agency table and the monthly trend fold (a few thousand groups at most)."""
+    when = status_conditions(now)
+    promises = DataPromise.objects.filter(daftar__year=year)
+    if organisation_ids is not None:
+        promises = promises.filter(organisation_id__in=organisation_ids)
+    return list(
+        promises.values("organisation_id", "due_date")
+        .annotate(
+            promised=Count("id"),
+            due=Count("id", filter=Q(due_before__lte=now) | Q(delivered_at__isnull=False)),
+            **{key: Count("id", filter=condition) for key, condition in when.items()},
+        )
+        .order_by()
+    )
+
+
+def _fold_by_organisation(grouped: list[dict]) -> dict[int, dict]:
+    keys = ("promised", ON_TIME, LATE, OVERDUE, "due")
+    folded: dict[int, dict] = {}
+    for row in grouped:
+        target = folded.setdefault(row["organisation_id"], dict.fromkeys(keys, 0))
+        for key in keys:
+            target[key] += row[key]
+    return folded
+
+
 def years_with_lists() -> list[int]:
     """Years that have a Daftar Data, newest first (and the current year)."""
     years = set(DaftarData.objects.values_list("year", flat=True).distinct())
@@ -220,14 +248,13 @@ def score(components: dict[str, float | None], weights: dict[str, float]) -> flo
 
 
 def agency_rows(
-    year: int, *, now: datetime | None = None, organisation_ids=None
+    year: int, *, now: datetime | None = None, organisation_ids=None, grouped=None
 ) -> list[AgencyRow]:
     """One row per agency with a Daftar Data for `year`, ranked by score (best first)."""
     now = now or timezone.now()
-    promises = DataPromise.objects.filter(daftar__year=year)
-    if organisation_ids is not None:
-        promises = promises.filter(organisation_id__in=organisation_ids)
-    counts = _promise_counts(promises, now)
+    if grouped is None:
+        grouped = grouped_counts(year, now, organisation_ids)
+    counts = _fold_by_organisation(grouped)
     org_ids = list(counts)
     organisations = Organisation.objects.in_bulk(org_ids)
     completeness = _completeness(org_ids)
@@ -251,20 +278,14 @@ def agency_rows(
     return rows
 
 
-def monthly_trend(year: int, *, now: datetime | None = None) -> list[dict]:
+def monthly_trend(year: int, *, now: datetime | None = None, grouped=None) -> list[dict]:
     """Per due month: promises due, delivered on time, late, overdue (Vega-Lite values)."""
     now = now or timezone.now()
-    when = status_conditions(now)
-    # Grouped by due date (a few hundred groups), folded into months here: SQLite's month
-    # truncation is a Python function called per row.
-    rows = (
-        DataPromise.objects.filter(daftar__year=year)
-        .values("due_date")
-        .annotate(**{key: Count("id", filter=condition) for key, condition in when.items()})
-        .order_by("due_date")
-    )
+    # Folded from (organisation, due date) groups: SQLite's month truncation is a Python
+    # function called per row.
+    rows = grouped if grouped is not None else grouped_counts(year, now)
     months: dict[str, dict[str, int]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["due_date"]):
         month = months.setdefault(row["due_date"].strftime("%Y-%m"), defaultdict(int))
         for key in (ON_TIME, LATE, OVERDUE, NOT_DUE):
             month[key] += row[key]

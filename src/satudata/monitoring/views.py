@@ -228,7 +228,9 @@ def promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_overseer(request)
     year = _year(request)
-    rows = queries.agency_rows(year)
+    now = timezone.now()
+    grouped = queries.grouped_counts(year, now)
+    rows = queries.agency_rows(year, now=now, grouped=grouped)
     totals = {
         key: sum(getattr(row, key) for row in rows)
         for key in ("promised", "delivered", "on_time", "late", "overdue")
@@ -237,7 +239,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "year": year,
         "rows": rows,
         "totals": totals,
-        "trend": queries.monthly_trend(year),
+        "trend": queries.monthly_trend(year, now=now, grouped=grouped),
         "weights": conf.scorecard_weights(),
         "years": queries.years_with_lists(),
     }
