@@ -45,13 +45,14 @@ def select_typed(table: str, columns: list[str | None], schema: dict[str, Any]) 
     return f"SELECT {', '.join(parts)} FROM {table}"  # noqa: S608
 
 
-def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
-    """Write a query's rows to a Parquet file (zstd, fixed row groups)."""
-    con.execute(
+def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
+    """Write a query's rows to a Parquet file (zstd, fixed row groups); the rows written."""
+    written = con.execute(
         f"COPY ({query}) TO {quote_literal(str(target))} "
         f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {ZSTD_LEVEL}, "
         f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
-    )
+    ).fetchall()
+    return int(written[0][0]) if written else 0
 
 
 def write_parquet(
@@ -60,6 +61,7 @@ def write_parquet(
     columns: list[str | None],
     schema: dict[str, Any],
     target: Path,
-) -> None:
-    """Typed Parquet of the table: cells that do not fit their type become NULL."""
-    copy_to_parquet(con, select_typed(table, columns, schema), target)
+) -> int:
+    """Typed Parquet of the table: cells that do not fit their type become NULL. Returns the
+    number of rows written."""
+    return copy_to_parquet(con, select_typed(table, columns, schema), target)

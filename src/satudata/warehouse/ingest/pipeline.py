@@ -83,6 +83,19 @@ def _cells_named(report: Report, labels: list[str | None]) -> Report:
     return named
 
 
+def _materializer(table_read) -> Callable[[], str]:
+    def materialize() -> str:
+        table_read.materialize()
+        return table_read.table
+
+    return materialize
+
+
+def _require_rows(count: int) -> None:
+    if not count:
+        raise fail("source-error", _("The file has column names but no data rows."), row=2)
+
+
 def _given_schema(
     schema: dict[str, Any], header_labels: list[str | None], names: list[str], columns: list[str]
 ) -> tuple[dict[str, Any], list[str | None]]:
@@ -132,7 +145,7 @@ def process(
         table_read = reader_for(sniffed.format)(con, sniffed, report)
         if not report.valid:
             raise _cells_named(report, table_read.labels).reject()
-        table, columns = table_read.table, table_read.cell_columns
+        columns = table_read.cell_columns
         names = field_names(table_read.labels, report)
         stage("validating")
         field_columns: list[str | None] = list(columns)
@@ -141,32 +154,39 @@ def process(
             sniffed.choices["schema"] = "given"
         else:
             schema = choose_schema(None, reuse_schema, names, sniffed.choices)
+        if schema is None and table_read.lazy:
+            table_read.materialize()  # inference reads every cell
+            if not report.valid:
+                raise _cells_named(report, table_read.labels).reject()
+        lazy = table_read.lazy
         ctx = validation.prepare(
             con,
-            table,
+            table_read.table,
             ROW_COLUMN,
             field_columns,
             names,
             schema,
             report,
             previous=previous,
+            materialize=_materializer(table_read) if lazy else None,
+            after_scan=table_read.after_scan if lazy else None,
         )
-        row_count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608
-        if row_count == 0:
-            raise fail(
-                "source-error",
-                _("The file has column names but no data rows."),
-                row=2,
-            )
+        if not lazy:
+            _require_rows(ctx.scalar(f"SELECT count(*) FROM {ctx.table}"))  # noqa: S608
         if schema is None:
             ctx.schema = infer_schema(
-                con, table, columns, names, report, decimal=sniffed.options.decimal
+                con, ctx.table, columns, names, report, decimal=sniffed.options.decimal
             )
         schema = ctx.schema
         if mark := decimal_mark(schema):
             sniffed.choices.setdefault("decimal", mark)
         parquet_path = workdir / "version.parquet"
-        validation.validate(ctx, parquet_path)
+        try:
+            validation.validate(ctx, parquet_path)
+        except validation.SourceRejected:
+            raise _cells_named(report, table_read.labels).reject() from None
+        row_count = int(ctx.row_count or 0)
+        _require_rows(row_count)
         report.rows, report.fields = row_count, len(schema["fields"])
         stage("writing")
         issues_path = workdir / "issues.parquet"

@@ -99,10 +99,11 @@ def find_cell_problems(ctx: Context) -> list[int]:
     Returns the indexes of the fields that were checked."""
     checked = [i for i, f in enumerate(ctx.fields) if ctx.columns[i] and needs_check(f)]
     cells = [quote_identifier(c) for c in dict.fromkeys(c for c in ctx.columns if c)]
+    table = ctx.rows_table()
     if not checked:
         ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {CELLS_TABLE} AS SELECT {ctx.row} AS row, "  # noqa: S608
-            f"{', '.join(cells)} FROM {ctx.table} LIMIT 0"
+            f"{', '.join(cells)} FROM {table} LIMIT 0"
         )
         return []
     # Typed values once per row (inner query), masks from them (outer query).
@@ -112,7 +113,7 @@ def find_cell_problems(ctx: Context) -> list[int]:
     ctx.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {CELLS_TABLE} AS "  # noqa: S608 - quoted identifiers
         f"SELECT * FROM (SELECT {ctx.row} AS row, {', '.join(cells)}, {masks} FROM ("
-        f"SELECT *, {typed} FROM {ctx.table})) WHERE {any_problem}"
+        f"SELECT *, {typed} FROM {table})) WHERE {any_problem}"
     )
     return checked
 
@@ -216,9 +217,28 @@ def guarded_select(ctx: Context) -> str:
             value = f"CAST(CASE WHEN ({mask}) <> 0 THEN {guard} ELSE t{index} END AS {target})"
         else:
             value = f"CAST({ctx.typed(index)} AS {target})"
-        outputs.append(f"{value} AS {name}")
+        outputs.append((value, name))
+    if ctx.lazy and outputs:
+        # Rows still in the file have not been looked at: a blank row or an over-long cell also
+        # stops the write (the rows then go into a table, where the reader and the blank-row
+        # check deal with them).
+        value, name = outputs[0]
+        outputs[0] = (f"CASE WHEN {_row_guard(ctx)} THEN {guard} ELSE {value} END", name)
     source = f"(SELECT *, {inner} FROM {ctx.table})" if checked else ctx.table  # noqa: S608
-    return f"SELECT {', '.join(outputs)} FROM {source}"  # noqa: S608
+    selected = ", ".join(f"{value} AS {name}" for value, name in outputs)
+    return f"SELECT {selected} FROM {source}"  # noqa: S608
+
+
+def _row_guard(ctx: Context) -> str:
+    from satudata.warehouse.ingest.readers import cell_max_chars
+    from satudata.warehouse.validation.rows import blank_condition
+
+    limit = int(cell_max_chars())
+    sources = [c for c in ctx.columns if c] + [c for c, _label in ctx.extra_columns]
+    # strlen counts bytes, never fewer than characters: under it, no cell is too long.
+    too_long = [f"strlen({quote_identifier(c)}) > {limit}" for c in dict.fromkeys(sources)]
+    conditions = [f"({blank})" for blank in [blank_condition(ctx)] if blank] + too_long
+    return "(" + " OR ".join(conditions or ["false"]) + ")"
 
 
 def is_guard_error(error: Exception) -> bool:

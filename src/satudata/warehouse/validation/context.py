@@ -11,6 +11,7 @@ from it (issues.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ class Context:
     parquet_path: Path | None = None
     total_rows: int = 0
     key_unique: bool = False
+    # When `table` is a view over the source file (a lazy reader), `materialize` copies the rows
+    # into a real table and returns its name, and `after_scan` reports the rows the reader
+    # rejected while the view was scanned. `row_count` is known once the Parquet is written.
+    materialize: Callable[[], str] | None = None
+    after_scan: Callable[[], None] | None = None
+    row_count: int | None = None
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -88,6 +95,18 @@ class Context:
             if item["name"] == name:
                 return index
         return None
+
+    @property
+    def lazy(self) -> bool:
+        return self.materialize is not None
+
+    def rows_table(self) -> str:
+        """The table of text cells, copied out of the source file first if it is still there
+        (checks call this only when they must look rows up: a clean file never needs it)."""
+        if self.materialize is not None:
+            materialize, self.materialize = self.materialize, None
+            self.table = materialize()
+        return self.table
 
     def typed_source(self) -> str | None:
         """The written Parquet as a SQL source (typed columns by field name), if written."""

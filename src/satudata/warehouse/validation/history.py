@@ -59,12 +59,34 @@ def check_zero_values(ctx: Context) -> int:
     old = f"read_parquet({quote_literal(str(previous.parquet_path))})"
     new_keys = [f"CAST({ctx.typed(i)} AS VARCHAR)" for i in key_fields]
     old_keys = [f"CAST({quote_identifier(ctx.fields[i]['name'])} AS VARCHAR)" for i in key_fields]
-    if not _unique(ctx, ctx.table, new_keys) or not _unique(ctx, old, old_keys):
-        return 0
+    typed = ctx.typed_source()
     aliases = [f"k{n}" for n in range(len(key_fields))]
-    new_select = ", ".join(f"{sql} AS {a}" for sql, a in zip(new_keys, aliases, strict=True))
-    old_select = ", ".join(f"{sql} AS {a}" for sql, a in zip(old_keys, aliases, strict=True))
     on = " AND ".join(f"n.{a} IS NOT DISTINCT FROM o.{a}" for a in aliases)
+    old_select = ", ".join(f"{sql} AS {a}" for sql, a in zip(old_keys, aliases, strict=True))
+    old_measures = ", ".join(
+        f"TRY_CAST({quote_identifier(ctx.fields[i]['name'])} AS DOUBLE) AS m{i}" for i in measures
+    )
+    if typed is not None:
+        # The typed columns of the Parquet just written carry the same keys and values: first
+        # ask whether any zero meets data at all (the common answer, no, needs no rows).
+        if not _unique(ctx, typed, old_keys) or not _unique(ctx, old, old_keys):
+            return 0
+        new_measures = ", ".join(
+            f"TRY_CAST({quote_identifier(ctx.fields[i]['name'])} AS DOUBLE) AS m{i}"
+            for i in measures
+        )
+        zero_meets_data = " OR ".join(
+            f"(n.m{i} = 0 AND o.m{i} IS NOT NULL AND o.m{i} <> 0)" for i in measures
+        )
+        if not ctx.scalar(
+            f"SELECT count(*) FROM (SELECT {old_select}, {new_measures} FROM {typed}) n "  # noqa: S608
+            f"JOIN (SELECT {old_select}, {old_measures} FROM {old}) o ON {on} "
+            f"WHERE {zero_meets_data}"
+        ):
+            return 0
+    elif not _unique(ctx, ctx.rows_table(), new_keys) or not _unique(ctx, old, old_keys):
+        return 0
+    new_select = ", ".join(f"{sql} AS {a}" for sql, a in zip(new_keys, aliases, strict=True))
     key_json = ", ".join(
         f"{types.lit(ctx.fields[i]['name'])}, n.{a}"
         for i, a in zip(key_fields, aliases, strict=True)
@@ -80,12 +102,9 @@ def check_zero_values(ctx: Context) -> int:
             f"WHERE n.m{i} = 0 AND o.m{i} IS NOT NULL AND o.m{i} <> 0"
         )
     new_measures = ", ".join(f"{ctx.typed(i)} AS m{i}, {ctx.cell(i)} AS c{i}" for i in measures)
-    old_measures = ", ".join(
-        f"TRY_CAST({quote_identifier(ctx.fields[i]['name'])} AS DOUBLE) AS m{i}" for i in measures
-    )
     found = (
         f"WITH new_rows AS (SELECT {ctx.row} AS row, {new_select}, {new_measures} "  # noqa: S608
-        f"FROM {ctx.table}), old_rows AS (SELECT {old_select}, {old_measures} FROM {old}) "
+        f"FROM {ctx.rows_table()}), old_rows AS (SELECT {old_select}, {old_measures} FROM {old}) "
         + " UNION ALL ".join(parts)
     )
     return record(ctx, "zero-value", found)

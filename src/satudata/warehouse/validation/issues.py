@@ -57,7 +57,7 @@ def write_issues(ctx: Context, target: Path) -> bool:
     )
     ctx.con.execute(
         f"COPY (SELECT i.row AS {ROW_COLUMN}, {cells}, i.issues AS {ISSUES_COLUMN} "  # noqa: S608
-        f"FROM ({issues}) i LEFT JOIN {ctx.table} t ON t.{ctx.row} = i.row ORDER BY i.row) "
+        f"FROM ({issues}) i LEFT JOIN {ctx.rows_table()} t ON t.{ctx.row} = i.row ORDER BY i.row) "
         f"TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
     )
     return True

@@ -69,7 +69,7 @@ def check_unique(ctx: Context) -> None:
         if typed_source:  # the typed column, read from the Parquet just written
             repeated = _repeats(ctx, [quote_identifier(field["name"])], typed_source)
         else:
-            repeated = _repeats(ctx, ["k"], f"(SELECT {typed} AS k FROM {ctx.table})")  # noqa: S608
+            repeated = _repeats(ctx, ["k"], f"(SELECT {typed} AS k FROM {ctx.rows_table()})")  # noqa: S608
         if not repeated:
             continue
         name = types.lit(field["name"])
@@ -78,7 +78,7 @@ def check_unique(ctx: Context) -> None:
             "CAST(json_object('first', previous) AS VARCHAR) AS params FROM ("
             f"SELECT {ctx.row} AS row, {ctx.cell(index)} AS cell, "
             f"lag({ctx.row}) OVER (PARTITION BY k ORDER BY {ctx.row}) AS previous FROM ("
-            f"SELECT *, {typed} AS k FROM {ctx.table}) WHERE k IS NOT NULL"
+            f"SELECT *, {typed} AS k FROM {ctx.rows_table()}) WHERE k IS NOT NULL"
             ") WHERE previous IS NOT NULL"
         )
         record(ctx, "unique-error", found)
@@ -103,7 +103,7 @@ def check_primary_key(ctx: Context) -> None:
     all_null = " AND ".join(f"{alias} IS NULL" for alias in aliases)
     fields_json = "json_array(" + ", ".join(types.lit(n) for n in names) + ")"
     values_json = "json_array(" + ", ".join(ctx.cell(i) for i in indexes) + ")"
-    source = f"(SELECT *, {selected} FROM {ctx.table})"  # noqa: S608
+    source = f"(SELECT *, {selected} FROM {ctx.rows_table()})"  # noqa: S608
     empty = (
         f"SELECT {ctx.row} AS row, CAST(NULL AS VARCHAR) AS field, "  # noqa: S608
         "CAST(NULL AS VARCHAR) AS cell, "
@@ -208,7 +208,7 @@ def _region_found_sql(ctx: Context, index: int, level: str | None) -> str | None
     source = (
         f"SELECT DISTINCT {quote_identifier(field_name)} AS code FROM {typed_source}"  # noqa: S608
         if typed_source
-        else f"SELECT DISTINCT {ctx.cell(index)} AS code FROM {ctx.table}"  # noqa: S608
+        else f"SELECT DISTINCT {ctx.cell(index)} AS code FROM {ctx.rows_table()}"  # noqa: S608
     )
     ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE validation_codes AS {source}")
     regions = ensure_regions(
@@ -237,7 +237,7 @@ def _region_found_sql(ctx: Context, index: int, level: str | None) -> str | None
         "'found_level', CASE WHEN b.canonical IS NULL THEN b.found_level END, "
         "'found_name', CASE WHEN b.canonical IS NULL THEN b.found_name END, "
         "'canonical', b.canonical) AS VARCHAR) AS params "
-        f"FROM {ctx.table} t JOIN validation_bad_codes b ON b.code = t.{ctx.cell(index)}"
+        f"FROM {ctx.rows_table()} t JOIN validation_bad_codes b ON b.code = t.{ctx.cell(index)}"
     )
 
 
@@ -254,9 +254,9 @@ def _self_found_sql(ctx: Context, indexes: list[int], ref_indexes: list[int]) ->
         f"SELECT s.{ctx.row} AS row, {types.lit(ctx.fields[first]['name'])} AS field, "  # noqa: S608
         f"s.{ctx.cell(first)} AS cell, CAST(json_object('reference', '', 'reference_field', "
         f"{types.lit(reference_field)}) AS VARCHAR) AS params "
-        f"FROM (SELECT *, {selected} FROM {ctx.table}) s "
+        f"FROM (SELECT *, {selected} FROM {ctx.rows_table()}) s "
         f"WHERE ({any_value}) AND NOT EXISTS (SELECT 1 FROM (SELECT {referenced} "
-        f"FROM {ctx.table}) r WHERE {on})"
+        f"FROM {ctx.rows_table()}) r WHERE {on})"
     )
 
 

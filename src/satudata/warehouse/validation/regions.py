@@ -22,6 +22,7 @@ import re
 import unicodedata
 from typing import Any
 
+from satudata.warehouse.engine import quote_identifier
 from satudata.warehouse.validation import keys, roles, types
 from satudata.warehouse.validation.context import Context, record
 from satudata.warehouse.validation.references import (
@@ -115,6 +116,17 @@ def _could_hold_codes(field: dict[str, Any]) -> bool:
     return (field.get("type") or "string") == "string" and any(w in HINT_TOKENS for w in words)
 
 
+def _distinct_source(ctx: Context, index: int) -> str:
+    """SQL giving the distinct non-empty text values of a text field as `v`: from the Parquet
+    (column-wise, cheap) when written, else from the rows."""
+    source = ctx.typed_source()
+    if source is not None and (ctx.fields[index].get("type") or "string") == "string":
+        name = quote_identifier(ctx.fields[index]["name"])
+        return f"SELECT DISTINCT {name} AS v FROM {source} WHERE {name} IS NOT NULL"  # noqa: S608
+    cell = ctx.cell(index)
+    return f"SELECT DISTINCT {cell} AS v FROM {ctx.rows_table()} WHERE {cell} IS NOT NULL"  # noqa: S608
+
+
 def detect_code_fields(ctx: Context, declared: set[int]) -> dict[int, int]:
     """Undeclared columns that hold region codes → their level (depth)."""
     found: dict[int, int] = {}
@@ -126,17 +138,10 @@ def detect_code_fields(ctx: Context, declared: set[int]) -> dict[int, int]:
     if not candidates:
         return found
     for index in candidates:
-        cell = ctx.cell(index)
-        regions = ensure_regions(
-            ctx,
-            distinct_values(
-                ctx,
-                f"SELECT DISTINCT {cell} FROM {ctx.table} WHERE {cell} IS NOT NULL",  # noqa: S608
-            ),
-        )
+        values = _distinct_source(ctx, index)
+        regions = ensure_regions(ctx, distinct_values(ctx, values))
         distinct, known, depth = ctx.con.execute(
-            f"SELECT count(*), count(r.code), mode(r.depth) FROM ("  # noqa: S608
-            f"SELECT DISTINCT {cell} AS v FROM {ctx.table} WHERE {cell} IS NOT NULL) d "
+            f"SELECT count(*), count(r.code), mode(r.depth) FROM ({values}) d "  # noqa: S608
             f"LEFT JOIN {regions} r ON r.code = {canonical_code_sql('d.v')}"
         ).fetchall()[0]
         if distinct and known >= DETECT_SHARE * distinct and depth:
@@ -149,17 +154,21 @@ def _check_codes(ctx: Context, index: int, depth: int) -> None:
     cell = ctx.cell(index)
     name = types.lit(ctx.fields[index]["name"])
     level = types.lit(DEPTH_LEVELS.get(depth, ""))
-    bad = (
-        f"SELECT d.v, r.depth AS found_depth, r.level AS found_level, r.name AS found_name "  # noqa: S608
-        f"FROM (SELECT DISTINCT {cell} AS v FROM {ctx.table} WHERE {cell} IS NOT NULL) d "
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE validation_bad_regions AS "  # noqa: S608
+        "SELECT d.v, r.depth AS found_depth, r.level AS found_level, r.name AS found_name "
+        f"FROM ({_distinct_source(ctx, index)}) d "
         f"LEFT JOIN {regions} r ON r.code = {canonical_code_sql('d.v')} "
         f"WHERE r.code IS NULL OR r.depth <> {int(depth)}"
     )
+    if not ctx.scalar("SELECT count(*) FROM validation_bad_regions"):
+        return
+    bad = "validation_bad_regions"
     rows = (
         f"SELECT t.{ctx.row} AS row, {name} AS field, b.v AS cell, b.found_depth, "  # noqa: S608
         f"CAST(json_object('level', {level}, 'found_level', b.found_level, "
         "'found_name', b.found_name) AS VARCHAR) AS params "
-        f"FROM {ctx.table} t JOIN ({bad}) b ON b.v = t.{cell} WHERE {not_total(ctx)}"
+        f"FROM {ctx.rows_table()} t JOIN {bad} b ON b.v = t.{cell} WHERE {not_total(ctx)}"
     )
     record(
         ctx,
@@ -188,10 +197,24 @@ def name_field_for(ctx: Context, index: int) -> int | None:
 
 def _check_names(ctx: Context, index: int, name_index: int) -> None:
     code, written = ctx.cell(index), ctx.cell(name_index)
+    text_only = all(
+        (ctx.fields[i].get("type") or "string") == "string" for i in (index, name_index)
+    )
+    if ctx.typed_source() and text_only and not ctx.total_rows:
+        # The Parquet's text columns are the cells as written: distinct pairs read column-wise.
+        pairs_source = (
+            f"SELECT DISTINCT {quote_identifier(ctx.fields[index]['name'])} AS code, "  # noqa: S608
+            f"{quote_identifier(ctx.fields[name_index]['name'])} AS written "
+            f"FROM {ctx.typed_source()}"
+        )
+    else:
+        pairs_source = (
+            f"SELECT DISTINCT {code} AS code, {written} AS written FROM {ctx.rows_table()} "  # noqa: S608
+            f"WHERE {not_total(ctx)}"
+        )
     ctx.con.execute(
         "CREATE OR REPLACE TEMP TABLE validation_name_pairs AS "  # noqa: S608
-        f"SELECT DISTINCT {code} AS code, {written} AS written FROM {ctx.table} "
-        f"WHERE {code} IS NOT NULL AND {written} IS NOT NULL AND {not_total(ctx)}"
+        f"SELECT * FROM ({pairs_source}) WHERE code IS NOT NULL AND written IS NOT NULL"
     )
     regions = ensure_regions(
         ctx, distinct_values(ctx, "SELECT DISTINCT code FROM validation_name_pairs")
@@ -214,7 +237,7 @@ def _check_names(ctx: Context, index: int, name_index: int) -> None:
         "region-name",
         f"SELECT t.{ctx.row} AS row, {field} AS field, t.{written} AS cell, "  # noqa: S608
         "CAST(json_object('code', w.canonical, 'official', w.official) AS VARCHAR) AS params "
-        f"FROM {ctx.table} t JOIN validation_region_names w "
+        f"FROM {ctx.rows_table()} t JOIN validation_region_names w "
         f"ON w.code = t.{code} AND w.written = t.{written} WHERE {not_total(ctx)}",
     )
 

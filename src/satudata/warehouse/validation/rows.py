@@ -33,36 +33,52 @@ def remove_blank_rows(ctx: Context) -> int:
     condition = blank_condition(ctx)
     if condition is None:
         return 0
+    table = ctx.rows_table()
     found = record(
         ctx,
         "blank-row",
         f"SELECT {ctx.row} AS row, CAST(NULL AS VARCHAR) AS field, "  # noqa: S608
         f"CAST(NULL AS VARCHAR) AS cell, CAST(NULL AS VARCHAR) AS params "
-        f"FROM {ctx.table} WHERE {condition}",
+        f"FROM {table} WHERE {condition}",
     )
     if found:
-        ctx.con.execute(f"DELETE FROM {ctx.table} WHERE {condition}")  # noqa: S608
+        ctx.con.execute(f"DELETE FROM {table} WHERE {condition}")  # noqa: S608
     return found
+
+
+def _typed_rows_repeat(ctx: Context) -> bool:
+    """Could two rows be equal? Rows equal as written are equal typed, so when no typed row of
+    the Parquet repeats (one cheap hash per row), no row does — and the rows are not read again.
+    """
+    source = ctx.typed_source()
+    if source is None or ctx.extra_columns:
+        return True
+    names = ", ".join(quote_identifier(f["name"]) for f in ctx.fields)
+    rows, hashes = ctx.con.execute(
+        f"SELECT count(*), count(DISTINCT hash({names})) FROM {source}"  # noqa: S608
+    ).fetchall()[0]
+    return rows != hashes
 
 
 def check_duplicate_rows(ctx: Context) -> int:
     if ctx.key_unique:
         return 0  # two equal rows would have had equal primary keys
     columns = [quote_identifier(c) for c in _source_columns(ctx)]
-    if not columns:
+    if not columns or not _typed_rows_repeat(ctx):
         return 0
+    table = ctx.rows_table()
     # Hash every row (vectorised) and keep only the rows whose hash is seen more than once;
     # among those few, group on the real cells, so a hash collision never reports a duplicate.
     cells = ", ".join(columns)
     repeated = ctx.scalar(
-        f"SELECT count(*) FROM (SELECT hash({cells}) AS h FROM {ctx.table} "  # noqa: S608
+        f"SELECT count(*) FROM (SELECT hash({cells}) AS h FROM {table} "  # noqa: S608
         "GROUP BY h HAVING count(*) > 1)"
     )
     if not repeated:
         return 0
     candidates = (
-        f"SELECT * FROM {ctx.table} WHERE hash({cells}) IN ("  # noqa: S608
-        f"SELECT hash({cells}) AS h FROM {ctx.table} GROUP BY h HAVING count(*) > 1)"
+        f"SELECT * FROM {table} WHERE hash({cells}) IN ("  # noqa: S608
+        f"SELECT hash({cells}) AS h FROM {table} GROUP BY h HAVING count(*) > 1)"
     )
     found = (
         "SELECT row, CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS cell, "  # noqa: S608

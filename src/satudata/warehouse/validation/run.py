@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +37,37 @@ def prepare(
     report: Report,
     *,
     previous: PreviousVersion | None = None,
+    materialize: Callable[[], str] | None = None,
+    after_scan: Callable[[], None] | None = None,
 ) -> Context:
     """Start a validation and remove blank rows.
 
     `columns` are the source columns per schema field (labels.bind) when a `schema` is given
     (already checked with `schema_problems`), else the source columns named `names` (inference
-    follows; set `ctx.schema` to its result before `validate`)."""
+    follows; set `ctx.schema` to its result before `validate`). With `materialize`, `table` is a
+    view over the source file (a lazy reader, see Context): blank rows are then found by the
+    guarded write, and the rows copied into a table only if some check needs them."""
     create_issues_table(con)
     if schema is None:
         ctx = Context(con, table, row_column, list(columns), text_schema(names), report, previous)
     else:
         report.schema_source = "given"
         ctx = Context(con, table, row_column, list(columns), normalise(schema), report, previous)
-    rows.remove_blank_rows(ctx)
+    ctx.materialize, ctx.after_scan = materialize, after_scan
+    if not ctx.lazy:
+        rows.remove_blank_rows(ctx)
     return ctx
+
+
+class SourceRejected(Exception):
+    """The reader rejected rows while its view was scanned (ragged rows…): refuse the file."""
+
+
+def _reader_problems(ctx: Context) -> None:
+    if ctx.after_scan is not None:
+        ctx.after_scan()
+    if not ctx.report.valid:
+        raise SourceRejected
 
 
 def demote_unfit_fields(ctx: Context) -> list[str]:
@@ -91,17 +109,28 @@ def write_typed(ctx: Context, target: Path) -> None:
     first turns a column whose cells do not all fit into text), and the Parquet is written with
     NULL for the cells that do not fit."""
     try:
-        copy_to_parquet(ctx.con, cells.guarded_select(ctx), target)
+        written = copy_to_parquet(ctx.con, cells.guarded_select(ctx), target)
     except duckdb.Error as error:
         target.unlink(missing_ok=True)
         if not cells.is_guard_error(error):
             raise
+        if ctx.lazy:
+            # A problem somewhere (or a blank row, or an over-long cell): from now on the rows
+            # are looked up, so they go into a table, checked as the reader checks them.
+            ctx.rows_table()
+            _reader_problems(ctx)
+            rows.remove_blank_rows(ctx)
+            write_typed(ctx, target)
+            return
         if ctx.report.schema_source == "inferred" and demote_unfit_fields(ctx):
             write_typed(ctx, target)
             return
         cells.check_cells(ctx)
-        write_parquet(ctx.con, ctx.table, ctx.columns, ctx.schema, target)
-    ctx.parquet_path = target
+        written = write_parquet(ctx.con, ctx.rows_table(), ctx.columns, ctx.schema, target)
+    else:
+        if ctx.lazy:
+            _reader_problems(ctx)
+    ctx.parquet_path, ctx.row_count = target, written
 
 
 def validate(ctx: Context, parquet_path: Path) -> Report:

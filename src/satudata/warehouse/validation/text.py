@@ -75,18 +75,31 @@ def _flagged_values(ctx: Context, index: int) -> list[tuple[int, str, bool, bool
     return flagged
 
 
-def _scan_sql(ctx: Context, index: int) -> str:
-    """Rows of one text column with a flag, found by a vectorised scan of its cells."""
-    cell = ctx.cell(index)
+def _flags(cell: str) -> tuple[str, str]:
+    """SQL flags of a text cell: padded, total label."""
     first = ", ".join(types.lit(c) for c in TOTAL_FIRST_CHARACTERS)
     padded = f"regexp_matches({cell}, {types.lit(WHITESPACE_RE)})"
     total = (
         f"({cell}[1] IN ({first}) AND strlen({cell}) < 40 "
         f"AND regexp_full_match({cell}, {types.lit(TOTAL_LABEL_RE)}))"
     )
+    return padded, total
+
+
+def _scan_sql(ctx: Context, index: int) -> str | None:
+    """Rows of one text column with a flag, found by a vectorised scan of its cells — first
+    of the Parquet's column (no row numbers, cheap), then of the rows only if a cell is flagged.
+    """
+    source = ctx.typed_source()
+    if source is not None:
+        padded, total = _flags(quote_identifier(ctx.fields[index]["name"]))
+        if not ctx.scalar(f"SELECT count(*) FROM {source} WHERE {padded} OR {total}"):  # noqa: S608
+            return None
+    cell = ctx.cell(index)
+    padded, total = _flags(cell)
     return (
         f"SELECT * FROM (SELECT {ctx.row} AS row, {index} AS field, {cell} AS cell, "  # noqa: S608
-        f"{padded} AS padded, {total} AS total FROM {ctx.table}) WHERE padded OR total"
+        f"{padded} AS padded, {total} AS total FROM {ctx.rows_table()}) WHERE padded OR total"
     )
 
 
@@ -110,12 +123,13 @@ def scan_text(ctx: Context) -> None:
         for index in sorted({item[0] for item in flagged}):
             con.execute(
                 f"INSERT INTO {TEXT_TABLE} SELECT t.{ctx.row}, v.field, v.cell, v.padded, "  # noqa: S608
-                f"v.total FROM {ctx.table} t JOIN validation_text_values v "
+                f"v.total FROM {ctx.rows_table()} t JOIN validation_text_values v "
                 f"ON v.field = {index} AND v.cell = t.{ctx.cell(index)}"
             )
     for index in indexes:
-        if index not in dictionary:
-            con.execute(f"INSERT INTO {TEXT_TABLE} {_scan_sql(ctx, index)}")
+        scan = None if index in dictionary else _scan_sql(ctx, index)
+        if scan:
+            con.execute(f"INSERT INTO {TEXT_TABLE} {scan}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {TOTALS_TABLE} AS "  # noqa: S608
         f"SELECT DISTINCT row, field FROM {TEXT_TABLE} WHERE total"

@@ -31,7 +31,7 @@ def _grouping_fields(ctx: Context, label_fields: set[int]) -> list[int]:
         return []
     measures = ", ".join(f"count({ctx.cell(i)}), count(DISTINCT {ctx.cell(i)})" for i in candidates)
     row = ctx.con.execute(
-        f"SELECT {measures} FROM {ctx.table} "  # noqa: S608
+        f"SELECT {measures} FROM {ctx.rows_table()} "  # noqa: S608
         f"WHERE {ctx.row} NOT IN (SELECT row FROM {TOTALS_TABLE})"
     ).fetchall()[0]
     grouping = []
@@ -45,6 +45,7 @@ def _grouping_fields(ctx: Context, label_fields: set[int]) -> list[int]:
 def check_totals(ctx: Context) -> int:
     if not ctx.total_rows:
         return 0
+    table = ctx.rows_table()
     measures = [i for i, f in enumerate(ctx.fields) if ctx.columns[i] and roles.is_measure(f)]
     if not measures:
         return 0
@@ -62,7 +63,7 @@ def check_totals(ctx: Context) -> int:
     )
     base = (
         f"SELECT {ctx.row} AS row, {ctx.row} IN (SELECT row FROM {TOTALS_TABLE}) AS is_total, "  # noqa: S608
-        f"{typed}{groups}, {cells} FROM {ctx.table}"
+        f"{typed}{groups}, {cells} FROM {table}"
     )
     match = " AND ".join(f"m.g{i} IS NOT DISTINCT FROM t.g{i}" for i in grouping) or "true"
     sums = ", ".join(f"sum(m.m{i}) AS s{i}" for i in measures)
@@ -85,6 +86,6 @@ def check_totals(ctx: Context) -> int:
         "totals AS (SELECT * FROM base WHERE is_total), "
         f"sums AS (SELECT t.row, count(m.row) AS n, {sums} FROM totals t "
         f"JOIN base m ON NOT m.is_total AND {match} GROUP BY t.row), "
-        f"decimals AS (SELECT {decimals} FROM {ctx.table}) " + " UNION ALL ".join(parts)
+        f"decimals AS (SELECT {decimals} FROM {table}) " + " UNION ALL ".join(parts)
     )
     return record(ctx, "total-mismatch", found)

@@ -29,10 +29,21 @@ class TableRead:
     labels: list[str | None]
     table: str = RAW_TABLE
     is_spatial: bool = False
+    # A reader may leave the rows in the file: `table` is then a view that parses it on each
+    # scan (the CSV reader does, so a clean file with a schema is read once, by the typed
+    # Parquet write). `materialize()` copies the rows into a real table (`table` changes and
+    # `materialize` becomes None); `after_scan()` reports what only a full scan reveals
+    # (rejected rows) — call it once after the first full scan of the view.
+    materialize: Callable[[], None] | None = None
+    after_scan: Callable[[], None] | None = None
 
     @property
     def cell_columns(self) -> list[str]:
         return [cell_column(index) for index in range(len(self.labels))]
+
+    @property
+    def lazy(self) -> bool:
+        return self.materialize is not None
 
 
 Reader = Callable[[duckdb.DuckDBPyConnection, Sniffed, Report], TableRead]

@@ -15,6 +15,7 @@ import mmap
 import duckdb
 from django.utils.translation import gettext as _
 
+from satudata.warehouse.engine import quote_literal
 from satudata.warehouse.ingest.header import (
     HEADER_SCAN_ROWS,
     detect_header,
@@ -32,6 +33,7 @@ from satudata.warehouse.ingest.report import Report, fail
 from satudata.warehouse.ingest.sniff import HEAD_BYTES, Sniffed
 
 EMPTY_LINE_MARKS = (b"\n\n", b"\n\r\n")
+SOURCE_VIEW = "csv_source"
 # DuckDB's bound on one line (it also bounds one cell); larger lines are reported, not read.
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
@@ -192,25 +194,41 @@ def read_csv(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, report: Report) -
     delimiter = sniffed.delimiter or ","
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     # Insertion order is file order, so the row number (a one-row header is row 1) is counted
-    # while reading: row_number() OVER () streams, one pass instead of a second copy of the
-    # table (benchmarks/ingest.py). It travels with each row.
+    # while reading: row_number() OVER () streams. It travels with each row.
     first_data_row = block.last + 2
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {RAW_TABLE} AS
-        SELECT row_number() OVER () + {int(first_data_row) - 1} AS {ROW_COLUMN}, * FROM read_csv(
-            ?, header = false, auto_detect = false, all_varchar = true,
-            delim = ?, quote = '"', escape = '"', columns = {columns}, skip = {int(skip_lines)},
-            max_line_size = {MAX_LINE_BYTES}, store_rejects = true
-        )
-        """,  # noqa: S608 - `columns` is built from generated names c0…cN only
-        [str(sniffed.text_path), delimiter],
+    source = (
+        f"SELECT row_number() OVER () + {int(first_data_row) - 1} AS {ROW_COLUMN}, * "  # noqa: S608
+        f"FROM read_csv({quote_literal(str(sniffed.text_path))}, header = false, "
+        f"auto_detect = false, all_varchar = true, delim = {quote_literal(delimiter)}, "
+        f"quote = '\"', escape = '\"', columns = {columns}, skip = {int(skip_lines)}, "
+        f"max_line_size = {MAX_LINE_BYTES}, store_rejects = true)"
     )
-    _report_rejects(con, width, report, delimiter)
-    _count_empty_lines(con, sniffed, block.last + 1, report)
     sniffed.choices["header_rows"] = format_header_rows(block.first + 1, block.last + 1)
     if block.titles:
         sniffed.choices["titles"] = block.titles
-    table_read = TableRead(labels=labels)
-    check_cell_lengths(con, table_read, report)
+    if _has_empty_line(sniffed.text_path):
+        # Empty lines shift the row numbers: read into a table now and renumber it.
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS {source}")
+        _report_rejects(con, width, report, delimiter)
+        _count_empty_lines(con, sniffed, block.last + 1, report)
+        table_read = TableRead(labels=labels)
+        check_cell_lengths(con, table_read, report)
+        return table_read
+    # Otherwise the rows stay in the file until somebody needs them in a table (see TableRead).
+    con.execute(f"CREATE TEMP VIEW {SOURCE_VIEW} AS {source}")
+    table_read = TableRead(labels=labels, table=SOURCE_VIEW)
+    reported = []
+
+    def after_scan() -> None:
+        if not reported:
+            reported.append(True)
+            _report_rejects(con, width, report, delimiter)
+
+    def materialize() -> None:
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM {SOURCE_VIEW}")  # noqa: S608
+        after_scan()
+        table_read.table, table_read.materialize = RAW_TABLE, None
+        check_cell_lengths(con, table_read, report)
+
+    table_read.materialize, table_read.after_scan = materialize, after_scan
     return table_read
