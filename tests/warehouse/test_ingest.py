@@ -127,7 +127,7 @@ def test_a_dash_in_a_number_column_is_missing_and_reported(dataset):
     version = ingest_upload(SYSTEM, dataset, filename="l.csv", data=csv.encode()).version
     assert fields_of(version)["luas"] == "number"
     assert read_parquet(version).column("luas").to_pylist()[-1] is None
-    warning = [w for w in version.report["warnings"] if w["type"] == "missing-value"][0]
+    warning = next(w for w in version.report["warnings"] if w["type"] == "missing-value")
     assert warning["field"] == "luas" and warning["cell"] == "-" and warning["row"] == 22
     assert version.error_count == 0
 

@@ -362,9 +362,7 @@ def rederive_version(
     """A new draft version from `version`'s kept raw bytes, with `schema` (or the version's own)
     and `options` (or the choices the version was read with). Never changes `version` itself."""
     who = actor_for(actor)
-    found = (
-        Version.objects.editable_by(who).filter(pk=version.pk).select_related("dataset").first()
-    )
+    found = Version.objects.editable_by(who).filter(pk=version.pk).select_related("dataset").first()
     if found is None:
         _editable_dataset(who, version.dataset)  # the precise refusal (login, agency, not found)
         raise NotFound(_("Version not found."))

@@ -10,9 +10,7 @@ urlpatterns = [
     path("dataset/<slug:slug>/unggah", job_views.upload, name="upload"),
     path("dataset/<slug:slug>/unggahan", job_views.job_list, name="jobs"),
     path("dataset/<slug:slug>/unggahan/<int:job_id>", job_views.job_status, name="job"),
-    path(
-        "dataset/<slug:slug>/unggahan/<int:job_id>/ulang", job_views.job_retry, name="job_retry"
-    ),
+    path("dataset/<slug:slug>/unggahan/<int:job_id>/ulang", job_views.job_retry, name="job_retry"),
     path(
         "dataset/<slug:slug>/versi/<int:number>/skema",
         job_views.schema_edit,
