@@ -95,8 +95,10 @@ def report(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "next_link": (
             page_link(table["page"] + 1) if table and table["page"] < table["pages"] else None
         ),
+        # Acknowledging only makes sense for a version that could be published.
         "can_acknowledge": (
             who.is_walidata
+            and version.error_count == 0
             and version.warning_count > 0
             and version.warnings_acknowledged_at is None
         ),
