@@ -205,7 +205,11 @@ class _Sides:
         # A column called like DuckDB's row position rules out ordering by file position.
         self.has_position = POSITION not in self.old_types and POSITION not in self.new_types
         # Joins of large versions may spill to disk: next to the blobs, not the working folder.
+        # Every listing has its own ORDER BY, so DuckDB need not keep insertion order (less
+        # memory for the big joins and aggregations).
         self.con = engine.connect(temp_dir=blobs.default_store().tmp_dir)
+        self.con.execute("SET preserve_insertion_order = false")
+        self.surplus_ready = False
         for view, version in (("va", old), ("vb", new)):
             path = engine.quote_literal(str(parquet_path(version)))
             position = str(self.has_position).lower()
@@ -347,15 +351,19 @@ def _keyed_page(
     return key, found
 
 
-def _hash_counts_sql(sides: _Sides, compared: list[str]) -> str:
-    """Per distinct row hash, how often it occurs in each version (`na`, `nb`)."""
-    return (
-        f"SELECT coalesce(ca.h, cb.h) AS h, coalesce(ca.n, 0) AS na, coalesce(cb.n, 0) AS nb "  # noqa: S608
-        f"FROM (SELECT {sides.row_hash(compared, 'a')} AS h, count(*) AS n FROM va AS a "
-        "GROUP BY 1) AS ca "
-        f"FULL OUTER JOIN (SELECT {sides.row_hash(compared, 'b')} AS h, count(*) AS n "
-        "FROM vb AS b GROUP BY 1) AS cb ON ca.h = cb.h"
-    )
+def _surplus(sides: _Sides, compared: list[str]) -> str:
+    """A temp table `surplus(h, net)`: per row hash, how many more times it occurs in the newer
+    version than in the older one (negative: fewer), for hashes that differ. One aggregation
+    over both versions (+1 / -1 per row), no join: its memory is one entry per distinct row."""
+    if not sides.surplus_ready:
+        sides.con.execute(
+            "CREATE OR REPLACE TEMP TABLE surplus AS SELECT h, sum(d) AS net FROM ("  # noqa: S608
+            f"SELECT {sides.row_hash(compared, 'b')} AS h, 1 AS d FROM vb AS b UNION ALL "
+            f"SELECT {sides.row_hash(compared, 'a')} AS h, -1 AS d FROM va AS a"
+            ") GROUP BY h HAVING sum(d) <> 0"
+        )
+        sides.surplus_ready = True
+    return "surplus"
 
 
 def _whole_row_counts(sides: _Sides, compared: list[str]) -> tuple[int, int, int]:
@@ -363,9 +371,9 @@ def _whole_row_counts(sides: _Sides, compared: list[str]) -> tuple[int, int, int
         added = sides.con.execute("SELECT count(*) FROM vb").fetchone()[0]
         removed = sides.con.execute("SELECT count(*) FROM va").fetchone()[0]
         return int(added), int(removed), 0
-    totals = "coalesce(sum(greatest(nb - na, 0)), 0), coalesce(sum(greatest(na - nb, 0)), 0)"
-    sql = f"SELECT {totals} FROM ({_hash_counts_sql(sides, compared)})"  # noqa: S608
-    added, removed = sides.con.execute(sql).fetchone()
+    table = _surplus(sides, compared)
+    totals = "coalesce(sum(greatest(net, 0)), 0), coalesce(sum(greatest(-net, 0)), 0)"
+    added, removed = sides.con.execute(f"SELECT {totals} FROM {table}").fetchone()  # noqa: S608
     return int(added), int(removed), 0
 
 
@@ -382,18 +390,18 @@ def _whole_row_page(
         result = sides.con.execute(
             f"SELECT * EXCLUDE ({POSITION}) FROM {keep} ORDER BY {POSITION} LIMIT ? OFFSET ?"  # noqa: S608
             if sides.has_position
-            else f"SELECT * FROM {keep} LIMIT ? OFFSET ?",  # noqa: S608
+            else f"SELECT * FROM {keep} ORDER BY ALL LIMIT ? OFFSET ?",  # noqa: S608
             [size, offset],
         )
         return [c[0] for c in result.description], [list(row) for row in result.fetchall()]
-    surplus = "nb - na" if diff_kind == "added" else "na - nb"
+    table = _surplus(sides, compared)
+    extra = "net" if diff_kind == "added" else "-net"
     selected = ", ".join(
         f"{sides.side(name, alias)} AS {engine.quote_identifier(name)}" for name in compared
     )
     position = f"{alias}.{POSITION}" if sides.has_position else "0"
     sql = (
-        f"WITH extra AS (SELECT h, {surplus} AS n FROM ({_hash_counts_sql(sides, compared)}) "  # noqa: S608
-        f"WHERE {surplus} > 0), "
+        f"WITH extra AS (SELECT h, {extra} AS n FROM {table} WHERE {extra} > 0), "  # noqa: S608
         f"candidates AS (SELECT {selected}, {sides.row_hash(compared, alias)} AS __h, "
         f"{position} AS __pos FROM {keep} AS {alias} "
         f"SEMI JOIN extra ON {sides.row_hash(compared, alias)} = extra.h), "
