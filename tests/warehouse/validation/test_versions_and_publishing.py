@@ -87,3 +87,15 @@ def test_warnings_acknowledged_in_the_publishing_action(upload, world):
         .order_by("pk")
     )
     assert actions == ["version.acknowledge_warnings", "version.publish"]
+
+
+def test_the_previous_versions_schema_is_reused_and_holds(upload):
+    first = upload("kode,jumlah\nA,1\nB,2\n")
+    assert first.report["schema"] == "inferred"
+    assert {f["name"]: f["type"] for f in first.table_schema["fields"]}["jumlah"] == "integer"
+    # Same columns: the schema of version 1 is the rule, so a word in `jumlah` is an error now.
+    second = upload("kode,jumlah\nA,1\nB,dua\n")
+    assert second.report["schema"] == "previous"
+    assert [(e["type"], e["row"], e["field"]) for e in second.report["errors"]] == [
+        ("type-error", 3, "jumlah")
+    ]

@@ -170,6 +170,7 @@ def process(
             previous=previous,
             materialize=_materializer(table_read) if lazy else None,
             after_scan=table_read.after_scan if lazy else None,
+            schema_source=sniffed.choices.get("schema", "given"),
         )
         if not lazy:
             _require_rows(ctx.scalar(f"SELECT count(*) FROM {ctx.table}"))  # noqa: S608

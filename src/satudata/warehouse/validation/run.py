@@ -39,6 +39,7 @@ def prepare(
     previous: PreviousVersion | None = None,
     materialize: Callable[[], str] | None = None,
     after_scan: Callable[[], None] | None = None,
+    schema_source: str = "given",
 ) -> Context:
     """Start a validation and remove blank rows.
 
@@ -51,7 +52,8 @@ def prepare(
     if schema is None:
         ctx = Context(con, table, row_column, list(columns), text_schema(names), report, previous)
     else:
-        report.schema_source = "given"
+        # "given" by the user, or the "previous" version's reused (ingest/pipeline.py says).
+        report.schema_source = schema_source
         ctx = Context(con, table, row_column, list(columns), normalise(schema), report, previous)
     ctx.materialize, ctx.after_scan = materialize, after_scan
     if not ctx.lazy:
