@@ -101,7 +101,7 @@ def test_rows_to_fix_as_csv(client_for, draft):
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert rows[0] == ["Row", "kode", "jumlah", "catatan", "Problems"]
     assert rows[1] == ["3", "B", "dua", '\'=HYPERLINK("http://x")', "Wrong type (jumlah)"]
-    assert rows[2][:4] == ["4", "C", "'-5", "baik "]
+    assert rows[2][:4] == ["4", "C", "-5", "baik "]  # a plain number is no formula
     assert set(rows[2][4].split("; ")) == {
         "Rule not met (jumlah)",
         "Spaces around a value (catatan)",
@@ -145,3 +145,13 @@ def test_walidata_acknowledges_warnings_on_the_page(client_for, upload):
         302,
         404,
     )
+
+
+def test_rows_to_fix_escape_formulas_but_not_plain_numbers():
+    from satudata.warehouse.validation.pages import _escaped
+
+    assert _escaped("-5") == "-5" and _escaped("+62") == "+62" and _escaped("1.234,5") == "1.234,5"
+    assert _escaped("-2+3") == "'-2+3"
+    assert _escaped("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _escaped("@SUM(A1)") == "'@SUM(A1)"
+    assert _escaped("-") == "-"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,8 +269,15 @@ def download_rows(path: Path, filters: Filters) -> tuple[list[str], Iterator[lis
     return header, rows()
 
 
+# A plain number (`-5`, `+3`, `1.5e3`) cannot hide a formula: it is left as written, so the fixed
+# file reads back the same. Anything else starting with = + - @ tab or CR gets an apostrophe.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)*|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _escaped(value: Any) -> Any:
-    return escape_text(value) if isinstance(value, str) else value
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return escape_text(value)
 
 
 def write_rows_csv(path: Path, filters: Filters, target: Path) -> None:
@@ -283,7 +291,7 @@ def write_rows_csv(path: Path, filters: Filters, target: Path) -> None:
 
 
 def _xlsx_text(sheet, value: str) -> WriteOnlyCell:
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", escape_text(value))[:XLSX_CELL_MAX_CHARS]
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", _escaped(value))[:XLSX_CELL_MAX_CHARS]
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # never a formula
     return cell
