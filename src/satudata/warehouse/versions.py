@@ -37,8 +37,6 @@ from satudata.warehouse.queries import (
 
 DIFF_PAGE_SIZE = 50
 DIFF_KINDS = ("changed", "added", "removed")
-# A column name no upload will have, marking which side of the full join a row came from.
-MARKER = "__satudata_present"
 POSITION = "file_row_number"  # the row position DuckDB's read_parquet adds on request
 RESTORE_MESSAGE_MAX_CHARS = 500
 
@@ -209,7 +207,7 @@ class _Sides:
         # memory for the big joins and aggregations).
         self.con = engine.connect(temp_dir=blobs.default_store().tmp_dir)
         self.con.execute("SET preserve_insertion_order = false")
-        self.surplus_ready = False
+        self.surplus_ready = self.keyed_ready = False
         for view, version in (("va", old), ("vb", new)):
             path = engine.quote_literal(str(parquet_path(version)))
             position = str(self.has_position).lower()
@@ -236,93 +234,86 @@ class _Sides:
             return "0"
         return f"hash({', '.join(self.side(name, alias) for name in names)})"
 
-    def narrow(self, view: str, key: list[str], compared: list[str]) -> str:
-        """Key columns (comparable across a type change) as `__k0…`, the row hash of the
-        compared cells as `__rh` and a presence marker, per row of `view`."""
-        alias = "a" if view == "va" else "b"
-        keys = ", ".join(f"{self.side(name, alias)} AS __k{i}" for i, name in enumerate(key))
-        return (
-            f"(SELECT {keys}, {self.row_hash(compared, alias)} AS __rh, "  # noqa: S608
-            f"true AS {MARKER} FROM {view} AS {alias})"
-        )
-
-    @staticmethod
-    def narrow_join(key: list[str]) -> str:
-        return " AND ".join(f"a.__k{i} IS NOT DISTINCT FROM b.__k{i}" for i in range(len(key)))
-
     def join_on(self, key: list[str]) -> str:
         return " AND ".join("{} IS NOT DISTINCT FROM {}".format(*self.pair(name)) for name in key)
-
-    def duplicates(self, view: str, key: list[str]) -> int:
-        """How many key values occur more than once in `view`."""
-        columns = ", ".join(engine.quote_identifier(name) for name in key)
-        row = self.con.execute(
-            f"SELECT count(*) FROM (SELECT {columns} FROM {view} "  # noqa: S608
-            "GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()
-        return int(row[0])
 
     def close(self) -> None:
         self.con.close()
 
 
-def _keyed_counts(sides: _Sides, key: list[str], compared: list[str]) -> tuple[int, int, int]:
-    sql = (
-        "SELECT "  # noqa: S608 - identifiers quoted, names checked against both schemas
-        f"count(*) FILTER (WHERE a.{MARKER} IS NULL), "
-        f"count(*) FILTER (WHERE b.{MARKER} IS NULL), "
-        f"count(*) FILTER (WHERE a.{MARKER} AND b.{MARKER} AND a.__rh <> b.__rh) "
-        f"FROM {sides.narrow('va', key, compared)} AS a "
-        f"FULL OUTER JOIN {sides.narrow('vb', key, compared)} AS b ON {sides.narrow_join(key)}"
+def _keyed(sides: _Sides, key: list[str], compared: list[str]) -> str:
+    """A temp table `keyed(__k0…, na, nb, ha, hb)`: per key value that is not simply equal in
+    both versions, how often it occurs in the older (`na`) and newer (`nb`) version and the row
+    hash on each side. One aggregation over both versions (no join), so its memory is one entry
+    per distinct key; duplicates, added, removed and changed rows all come from it."""
+    if not sides.keyed_ready:
+        keys = ", ".join(f"__k{i}" for i in range(len(key)))
+
+        def side(view: str, alias: str, mark: int) -> str:
+            values = ", ".join(f"{sides.side(name, alias)} AS __k{i}" for i, name in enumerate(key))
+            return (
+                f"SELECT {values}, {sides.row_hash(compared, alias)} AS rh, {mark} AS d "  # noqa: S608
+                f"FROM {view} AS {alias}"
+            )
+
+        sides.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE keyed AS SELECT {keys}, "  # noqa: S608
+            "count(*) FILTER (WHERE d < 0) AS na, count(*) FILTER (WHERE d > 0) AS nb, "
+            "min(rh) FILTER (WHERE d < 0) AS ha, min(rh) FILTER (WHERE d > 0) AS hb "
+            f"FROM ({side('va', 'a', -1)} UNION ALL {side('vb', 'b', 1)}) "
+            f"GROUP BY {keys} HAVING na <> 1 OR nb <> 1 OR ha <> hb"
+        )
+        sides.keyed_ready = True
+    return "keyed"
+
+
+def _keyed_summary(sides: _Sides, key: list[str], compared: list[str]) -> tuple[int, ...]:
+    """(duplicated keys in the older version, in the newer one, added, removed, changed)."""
+    table = _keyed(sides, key, compared)
+    row = sides.con.execute(
+        "SELECT count(*) FILTER (WHERE na > 1), count(*) FILTER (WHERE nb > 1), "  # noqa: S608
+        "count(*) FILTER (WHERE na = 0), count(*) FILTER (WHERE nb = 0), "
+        f"count(*) FILTER (WHERE na = 1 AND nb = 1) FROM {table}"
+    ).fetchone()
+    return tuple(int(value) for value in row)
+
+
+_KIND_CONDITIONS = {
+    "added": "na = 0",
+    "removed": "nb = 0",
+    "changed": "na = 1 AND nb = 1",
+}
+
+
+def _page_keys(sides: _Sides, table: str, key: list[str], kind: str, size: int, offset: int):
+    """One page of key values of this kind, in key order, into the temp table `page_keys`."""
+    keys = ", ".join(f"__k{i}" for i in range(len(key)))
+    sides.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE page_keys AS SELECT {keys} FROM {table} "  # noqa: S608
+        f"WHERE {_KIND_CONDITIONS[kind]} ORDER BY {keys} LIMIT ? OFFSET ?",
+        [size, offset],
     )
-    added, removed, changed = sides.con.execute(sql).fetchone()
-    return int(added), int(removed), int(changed)
-
-
-def _order_by(key: list[str], alias: str) -> str:
-    return ", ".join(f"{alias}.{engine.quote_identifier(name)}" for name in key)
-
-
-def _changed_keys(
-    sides: _Sides, key: list[str], compared: list[str], size: int, offset: int
-) -> list[tuple]:
-    """The (comparable) key values of one page of changed rows, in key order."""
-    keys = ", ".join(f"b.__k{i}" for i in range(len(key)))
-    sql = (
-        f"SELECT {keys} FROM {sides.narrow('va', key, compared)} AS a "  # noqa: S608
-        f"JOIN {sides.narrow('vb', key, compared)} AS b ON {sides.narrow_join(key)} "
-        f"WHERE a.__rh <> b.__rh ORDER BY {keys} LIMIT ? OFFSET ?"
-    )
-    return sides.con.execute(sql, [size, offset]).fetchall()
 
 
 def _keyed_page(
     sides: _Sides, diff_kind: str, key: list[str], compared: list[str], size: int, offset: int
 ) -> tuple[list[str], list[Any]]:
-    on = sides.join_on(key)
+    """The rows of one page: whole rows for added/removed, changed cells for changed rows.
+    Only the page's keys are read cell by cell."""
+    _page_keys(sides, _keyed(sides, key, compared), key, diff_kind, size, offset)
+    order = ", ".join(f"p.__k{i}" for i in range(len(key)))
     if diff_kind in ("added", "removed"):
-        keep, other, alias = ("vb", "va", "b") if diff_kind == "added" else ("va", "vb", "a")
-        names = sides.names(keep)
-        selected = ", ".join(f"{alias}.{engine.quote_identifier(n)}" for n in names)
-        other_alias = "a" if alias == "b" else "b"
-        sql = (
-            f"SELECT {selected} FROM {keep} AS {alias} "  # noqa: S608
-            f"ANTI JOIN {other} AS {other_alias} ON {on} "
-            f"ORDER BY {_order_by(key, alias)} LIMIT ? OFFSET ?"
+        view, alias = ("vb", "b") if diff_kind == "added" else ("va", "a")
+        names = sides.names(view)
+        on_page = " AND ".join(
+            f"{sides.side(name, alias)} IS NOT DISTINCT FROM p.__k{i}" for i, name in enumerate(key)
         )
-        rows = sides.con.execute(sql, [size, offset]).fetchall()
-        return names, [list(row) for row in rows]
-    page_keys = _changed_keys(sides, key, compared, size, offset)
-    if not page_keys:
-        return key, []
-    # The page's keys as a small table: only their rows are read cell by cell.
-    marks = ", ".join("(" + ", ".join("?" * len(key)) + ")" for _ in page_keys)
-    columns = ", ".join(f"__k{i}" for i in range(len(key)))
-    sides.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE page_keys AS "  # noqa: S608 - bound values only
-        f"SELECT * FROM (VALUES {marks}) AS t({columns})",
-        [value for row in page_keys for value in row],
-    )
+        selected = ", ".join(f"{alias}.{engine.quote_identifier(n)}" for n in names)
+        sql = (
+            f"SELECT {selected} FROM page_keys AS p "  # noqa: S608
+            f"JOIN {view} AS {alias} ON {on_page} ORDER BY {order}"
+        )
+        return names, [list(row) for row in sides.con.execute(sql).fetchall()]
     parts = [f"b.{engine.quote_identifier(name)}" for name in key]
     for name in compared:
         left, right = sides.pair(name)
@@ -336,8 +327,7 @@ def _keyed_page(
     )
     sql = (
         f"SELECT {', '.join(parts)} FROM page_keys AS p "  # noqa: S608
-        f"JOIN vb AS b ON {on_page} JOIN va AS a ON {on} "
-        f"ORDER BY {', '.join(f'p.__k{i}' for i in range(len(key)))}"
+        f"JOIN vb AS b ON {on_page} JOIN va AS a ON {sides.join_on(key)} ORDER BY {order}"
     )
     found = []
     for row in sides.con.execute(sql).fetchall():
@@ -448,33 +438,27 @@ def compare_versions(
     sides = _Sides(old, new)
     try:
         key_problem = ""
-        if chosen:
-            key_names = list(chosen)
-            for version, view in ((old, "va"), (new, "vb")):
-                duplicated = _cached(
-                    old,
-                    new,
-                    ("dups", view, key_names),
-                    lambda v=view: sides.duplicates(v, key_names),
-                )
-                if duplicated:
-                    key_problem = _(
-                        "The key (%(key)s) is not unique in version %(number)d, so rows are "
-                        "compared whole instead."
-                    ) % {"key": ", ".join(chosen), "number": version.number}
-                    chosen, key_source = [], ""
-                    break
         common = common_names(old, new)
         compared = [name for name in common if name not in chosen]
         if chosen:
-            added, removed, changed = _cached(
-                old, new, ("counts", chosen), lambda: _keyed_counts(sides, chosen, compared)
+            key_names = list(chosen)
+            dup_old, dup_new, added, removed, changed = _cached(
+                old,
+                new,
+                ("keyed", key_names),
+                lambda: _keyed_summary(sides, key_names, compared),
             )
-        else:
+            if dup_old or dup_new:
+                key_problem = _(
+                    "The key (%(key)s) is not unique in version %(number)d, so rows are "
+                    "compared whole instead."
+                ) % {"key": ", ".join(chosen), "number": old.number if dup_old else new.number}
+                chosen, key_source = [], ""
+        if not chosen:
+            compared = common
             added, removed, changed = _cached(
                 old, new, ("whole", common), lambda: _whole_row_counts(sides, common)
             )
-            compared = common
         counts = {"changed": changed, "added": added, "removed": removed}
         if kind not in DIFF_KINDS or (kind == "changed" and not chosen):
             kind = next((k for k in DIFF_KINDS if counts[k]), "changed" if chosen else "added")
@@ -485,7 +469,7 @@ def compare_versions(
             columns, rows = _cached(
                 old,
                 new,
-                ("page", chosen, kind, size, offset),
+                ("keyed-page", chosen, kind, size, offset),
                 lambda: _keyed_page(sides, kind, chosen, compared, size, offset),
             )
         else:
