@@ -165,3 +165,24 @@ def test_a_clean_file_against_its_schema_is_valid(check):
         "kode,jumlah\n51.05,12\n51.06,7\n", schema(field("kode"), field("jumlah", "integer"))
     )
     assert report["valid"] is True and report["errors"] == [] and report["schema"] == "given"
+
+
+def test_a_workbook_is_checked_the_same_way_with_its_row_numbers(check):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["kode", "jumlah"])
+    sheet.append(["0101", 12])
+    sheet.append(["0102", "dua belas"])
+    sheet.append([None, None])
+    sheet.append(["0104", -3])
+    out = io.BytesIO()
+    workbook.save(out)
+    report = check(
+        out.getvalue(),
+        schema(field("kode"), field("jumlah", "integer", constraints={"minimum": 0})),
+        filename="data.xlsx",
+    )
+    assert found(report) == [("type-error", 3, "jumlah"), ("constraint-error", 5, "jumlah")]
+    assert found(report, "warnings") == [("blank-row", 4, None)]
