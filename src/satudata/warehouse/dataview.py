@@ -379,14 +379,15 @@ class SelectBuilder:
             f"ORDER BY {self._order(sort, descending)} LIMIT ? OFFSET ?"
         )
 
-    def rows_at_sql(self, count: int) -> str:
-        """All columns of the rows at `count` positions (parameters: the file, then the
-        positions); the row position comes last."""
+    def rows_at_sql(self) -> str:
+        """All columns of the rows at given positions (parameters: the file, the first and last
+        position, the list of positions); the row position comes last. The range is what DuckDB
+        prunes row groups with."""
         selected = ", ".join(self.column(f["name"]) for f in self.fields)
-        marks = ", ".join("?" * int(count))
         return (
             f"SELECT {selected}, {ROW_POSITION} "  # noqa: S608 - quoted identifiers
-            f"FROM read_parquet(?, file_row_number = true) WHERE {ROW_POSITION} IN ({marks})"
+            "FROM read_parquet(?, file_row_number = true) "
+            f"WHERE {ROW_POSITION} BETWEEN ? AND ? AND list_contains(?, {ROW_POSITION})"
         )
 
     def page_sql(self, sort: str | None, descending: bool) -> tuple[str, bool]:
@@ -693,11 +694,13 @@ def _page_positions(
 
 
 def _rows_at(builder: SelectBuilder, positions: list[int]) -> list[list[Any]]:
-    """The full rows at these positions, in this order. The position list limits the scan to
+    """The full rows at these positions, in this order. The position range limits the scan to
     the row groups that hold them (Parquet row-group pruning)."""
     if not positions:
         return []
-    found = _run(builder.rows_at_sql(len(positions)), [builder.params[0], *positions])
+    found = _run(
+        builder.rows_at_sql(), [builder.params[0], min(positions), max(positions), positions]
+    )
     by_position = {row[-1]: list(row[:-1]) for row in found}
     return [by_position[position] for position in positions if position in by_position]
 
