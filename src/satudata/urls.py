@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from satudata.api.v1 import api as api_v1
 from satudata.core.views import healthz
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("satudata.accounts.urls")),
     path("wilayah/", include("satudata.regions.urls")),
+    path("api/v1/", api_v1.urls),
     path("", include("satudata.api.urls")),  # CKAN Action API, DCAT
     path("", include("satudata.workflow.urls")),  # /tinjauan/, /notifikasi/, /audit/
     path("", include("satudata.monitoring.urls")),  # /daftar-data/, /monitoring/

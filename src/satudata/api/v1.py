@@ -1,0 +1,78 @@
+"""API v1: one NinjaAPI instance; each app contributes a router from its own `api.py`.
+
+OpenAPI 3.1 at /api/v1/openapi.json, interactive docs at /api/v1/docs. Every error answers
+`{"code", "message", "details"}` with the status of the `SatuDataError` it came from, so a client
+handles one error shape whatever went wrong (validation, permission, missing object, rate limit).
+
+Routers are mounted in `mount_routers()` in a fixed order: the sector gateway's catch-all path
+`/<sektor>/<dataset-slug>` is mounted last so it never shadows a named resource.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from satudata.core.errors import SatuDataError
+
+api = NinjaAPI(
+    title="Satu Data API",
+    version="1",
+    description=(
+        "Sectoral data of the regency: catalogue, versions, schemas, validation reports and the "
+        "rows of every published version, with filters, aggregation, JSON, CSV and XML."
+    ),
+    urls_namespace="api_v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details or {}}, status=status
+    )
+
+
+@api.exception_handler(SatuDataError)
+def _satudata_error(request: HttpRequest, exc: SatuDataError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return error_response(
+        request, 422, "invalid-request", _("The request is not valid."), {"errors": exc.errors}
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthenticated", _("A valid API key is needed for this request.")
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "http-error", str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not-found", _("Not found."))
+
+
+def mount_routers() -> None:
+    """Add each app's router (imported here, late, so that models are ready)."""
+    # Helpers add their routers here, one line each, sector gateway last.
+
+
+mount_routers()
