@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "satudata.workflow",
     "satudata.monitoring",
     "satudata.api",
+    "satudata.connectors",
+    "satudata.dashboards",
+    "satudata.reports",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("satudata.api.urls")),  # CKAN Action API, DCAT
     path("", include("satudata.workflow.urls")),  # /tinjauan/, /notifikasi/, /audit/
     path("", include("satudata.monitoring.urls")),  # /daftar-data/, /monitoring/
+    path("", include("satudata.connectors.urls")),  # /konektor/
+    path("", include("satudata.dashboards.urls")),  # /dasbor/, /grafik/, /peta/, /indikator/
+    path("", include("satudata.reports.urls")),  # /laporan/
     path("", include("satudata.warehouse.urls")),
     path("", include("satudata.catalog.urls")),
 ]

@@ -213,4 +213,19 @@ def load_demo(progress: ProgressCallback | None = None) -> DemoResult:
     from satudata.monitoring.demo import load_demo_daftar
 
     load_demo_daftar()  # this year's Daftar Data: some on time, late, overdue (issue 5)
+    _load_app_demos()
     return result
+
+
+# Apps that add demo content on top of the datasets, in this order (each `<app>/demo.py` has an
+# idempotent `load_demo()`; an app without one is skipped).
+APP_DEMOS = ("satudata.dashboards", "satudata.reports", "satudata.connectors")
+
+
+def _load_app_demos() -> None:
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for app in APP_DEMOS:
+        if find_spec(f"{app}.demo"):
+            import_module(f"{app}.demo").load_demo()
