@@ -119,3 +119,54 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.ip_address or '-'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """An API key of a user (DESIGN: accounts hold API tokens).
+
+    The secret is shown once at creation; only its sha256 is stored. The secret has 256 bits of
+    randomness, so a plain (fast) sha256 cannot be reversed by guessing — a slow password hash
+    would cost milliseconds on every API request for no gain. The prefix (the first characters
+    of the key, not secret) lets the owner and the walidata recognise a key in lists and logs.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    # Empty = every organisation the user belongs to (at the time of each request).
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations"), blank=True, related_name="api_tokens"
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    def is_active(self, now=None) -> bool:
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now
