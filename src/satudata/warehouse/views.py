@@ -1,5 +1,6 @@
-"""Warehouse pages: upload, the paged/sorted preview (htmx partial or full page), downloads and
-publishing. Every lookup goes through `visible_to(request.user)`; hidden → 404."""
+"""Warehouse pages: the paged/sorted preview (htmx partial or full page), downloads and
+publishing (uploads are in job_views.py). Every lookup goes through `visible_to(request.user)`;
+hidden → 404."""
 
 from __future__ import annotations
 
@@ -7,21 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from satudata.catalog.models import Dataset
 from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
-from satudata.warehouse import queries, services, uploads, version_views
+from satudata.warehouse import queries, services, version_views
 from satudata.warehouse.exports.http import download_response
-from satudata.warehouse.forms import UploadForm
-from satudata.warehouse.ingest.receive import too_large_message
 from satudata.warehouse.models import Version
-
-REPORT_ITEMS_SHOWN = 20
 
 
 def _visible_dataset(request: HttpRequest, slug: str) -> Dataset:
@@ -49,82 +45,6 @@ def _visible_version(request: HttpRequest, dataset: Dataset, number: int) -> Ver
 
 def _dataset_url(dataset: Dataset) -> str:
     return reverse("catalog:dataset_detail", args=[dataset.slug])
-
-
-# --- upload ---------------------------------------------------------------------------------
-
-
-def _render_upload(request, dataset, form, report=None, status=200) -> HttpResponse:
-    context = {
-        "dataset": dataset,
-        "form": form,
-        "report_errors": (report or {}).get("errors", [])[:REPORT_ITEMS_SHOWN],
-        "report_more": max(
-            0, (report or {}).get("stats", {}).get("errors", 0) - REPORT_ITEMS_SHOWN
-        ),
-    }
-    return render(request, "warehouse/upload.html", context, status=status)
-
-
-def _success_message(result: services.IngestResult) -> str:
-    if result.created:
-        text = _("Version %(number)d created from “%(file)s”: %(rows)d rows, %(cols)d columns.") % {
-            "number": result.version.number,
-            "file": result.version.source_filename,
-            "rows": result.version.row_count,
-            "cols": result.version.column_count,
-        }
-        warnings = result.report.get("stats", {}).get("warnings", 0)
-        if warnings:
-            text += " " + _("%(count)d warnings — see the version list.") % {"count": warnings}
-        return text
-    return _(
-        "The file is unchanged — identical to version %(number)d, so no new version was made."
-    ) % {"number": result.version.number}
-
-
-@csrf_exempt  # the size guard must be installed before the CSRF check reads the body
-@login_required
-def upload(request: HttpRequest, slug: str) -> HttpResponse:
-    uploads.install(request)
-    return _upload(request, slug)
-
-
-@csrf_protect
-@require_http_methods(["GET", "POST"])
-def _upload(request: HttpRequest, slug: str) -> HttpResponse:
-    dataset = _visible_dataset(request, slug)
-    if not Dataset.objects.editable_by(request.user).filter(pk=dataset.pk).exists():
-        raise DjangoPermissionDenied(_("You may not upload data to this dataset."))
-    if request.method == "GET":
-        return _render_upload(request, dataset, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
-    if getattr(request, "satudata_upload_too_large", False):
-        form.is_valid()
-        form.errors.pop("file", None)
-        form.add_error("file", too_large_message())
-        return _render_upload(request, dataset, form, status=400)
-    if not form.is_valid():
-        return _render_upload(request, dataset, form, status=400)
-    uploaded = form.cleaned_data["file"]
-    try:
-        result = services.ingest_upload(
-            request.user,
-            dataset,
-            filename=uploaded.name,
-            data=uploaded,
-            message=form.cleaned_data["message"],
-        )
-    except ValidationFailed as exc:
-        form.add_error("file", exc.message)
-        return _render_upload(request, dataset, form, exc.details.get("report"), status=400)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from None
-    except NotFound:
-        raise Http404(_("Dataset not found.")) from None
-    level = messages.SUCCESS if result.created else messages.INFO
-    messages.add_message(request, level, _success_message(result))
-    return redirect(_dataset_url(dataset))
 
 
 # --- preview --------------------------------------------------------------------------------
