@@ -394,6 +394,9 @@ def test_restore_button(client_for, two_versions, penduduk):
     assert response.status_code == 302 and response["Location"] == page_url
     html = owner.get(page_url).content.decode()
     assert "Version 1 was restored as the new draft version 3." in html
+    # The dataset's activity list names the restore in words, not as the raw audit action.
+    assert "restored an older version as a new draft" in html
+    assert "version.restore" not in html
     response = owner.post(url)
     assert "has the same content as the newest version 3" in owner.get(page_url).content.decode()
     assert Version.objects.filter(dataset=penduduk).count() == 3

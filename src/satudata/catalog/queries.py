@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "version.return": _("returned a version for correction"),
     "version.verify": _("verified a version"),
     "version.withdraw": _("withdrew a version"),
+    "version.restore": _("restored an older version as a new draft"),
+    "version.acknowledge_warnings": _("acknowledged the validation warnings"),
 }
 
 
