@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "satudata.core.middleware.RequestIdMiddleware",
+    "satudata.api.middleware.ApiMiddleware",  # /api/: keys, rate limits, request log
     "django.contrib.sessions.middleware.SessionMiddleware",
     "satudata.accounts.middleware.LanguageChoiceMiddleware",  # Indonesian unless switched
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +98,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# API gateway (api/middleware.py). Rates are "<requests>/<seconds>", "0" switches one off; per
+# key for requests with a key, per client address without. With the default local-memory cache
+# each server process counts on its own; SATUDATA_REDIS_URL makes the count shared.
+SATUDATA_API_RATE_PER_KEY = os.environ.get("SATUDATA_API_RATE_PER_KEY", "3000/60")
+SATUDATA_API_RATE_PER_IP = os.environ.get("SATUDATA_API_RATE_PER_IP", "1200/60")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+SATUDATA_API_TRUSTED_PROXIES = [
+    item.strip()
+    for item in os.environ.get("SATUDATA_API_TRUSTED_PROXIES", "").split(",")
+    if item.strip()
+]
+# Request log: written in batches (this many, or after this many seconds), kept this many days.
+SATUDATA_API_LOG_BATCH = _env_int("SATUDATA_API_LOG_BATCH", 200)
+SATUDATA_API_LOG_FLUSH_S = _env_int("SATUDATA_API_LOG_FLUSH_S", 2)
+SATUDATA_API_LOG_RETENTION_DAYS = _env_int("SATUDATA_API_LOG_RETENTION_DAYS", 90)
+# Push ingest: largest request body, and how long an Idempotency-Key is remembered.
+SATUDATA_API_PUSH_MAX_MB = _env_int("SATUDATA_API_PUSH_MAX_MB", 50)
+SATUDATA_API_IDEMPOTENCY_HOURS = _env_int("SATUDATA_API_IDEMPOTENCY_HOURS", 24)
 
 ROOT_URLCONF = "satudata.urls"
 WSGI_APPLICATION = "satudata.wsgi.application"

@@ -13,6 +13,8 @@ Who may do what:
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -27,11 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satudata.accounts.models import (
+    ApiToken,
     LoginFailure,
     Membership,
     Organisation,
     OrganisationKind,
     Role,
+    TokenScope,
     User,
 )
 from satudata.core import audit
@@ -611,3 +615,130 @@ def record_logout(user: User, ip_address: str | None) -> None:
         return
     with transaction.atomic():
         audit.record(user, "user.logout", user, changes={"ip_address": ip_address or ""})
+
+
+# --- API keys (tokens) ------------------------------------------------------------------------
+
+API_KEY_NAME_MAX = 100
+# The roles that may send data; a write key needs one of them in an organisation it covers.
+WRITING_ROLES = frozenset({Role.PRODUSEN, Role.WALIDATA, Role.ADMIN})
+
+
+def _new_key() -> tuple[str, str]:
+    """(key, visible prefix). 32 random bytes: 256 bits, so sha256 alone protects it at rest."""
+    from satudata.api.auth import KEY_PREFIX, VISIBLE_PREFIX_LENGTH
+
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    return key, key[:VISIBLE_PREFIX_LENGTH]
+
+
+def _token_organisations(user: User, organisations: Iterable[Organisation | int]) -> list:
+    """The chosen organisations, each one the user is a member of (clear refusal otherwise)."""
+    wanted = {org if isinstance(org, int) else org.pk for org in organisations}
+    if not wanted:
+        return []
+    member_of = set(
+        Membership.objects.filter(user=user, organisation_id__in=wanted).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    if wanted - member_of:
+        raise ValidationFailed(
+            _("A key can only cover organisations you are a member of."),
+            code="organisation-not-allowed",
+            details={"organisations": sorted(wanted - member_of)},
+        )
+    return list(Organisation.objects.filter(pk__in=wanted).order_by("name"))
+
+
+def _check_write_scope(user: User, organisations: list[Organisation]) -> None:
+    """A write key must be able to write somewhere: a writing role in a covered organisation."""
+    if user.is_superuser:
+        return
+    roles = Membership.objects.filter(user=user, role__in=WRITING_ROLES)
+    if organisations:
+        roles = roles.filter(organisation__in=organisations)
+    if not roles.exists():
+        raise ValidationFailed(
+            _(
+                "You have no role that may send data in the chosen organisations, so the key "
+                "can only read."
+            ),
+            code="write-scope-not-allowed",
+        )
+
+
+def _clean_key_name(name: str) -> str:
+    name = " ".join(str(name or "").split())[:API_KEY_NAME_MAX]
+    if not name:
+        raise ValidationFailed(_("Give the key a name, e.g. the system that will use it."))
+    return name
+
+
+def create_api_token(
+    actor,
+    *,
+    name: str,
+    scope: str = TokenScope.READ,
+    organisations: Iterable[Organisation | int] = (),
+    expires_at=None,
+) -> tuple[ApiToken, str]:
+    """A new API key for the acting user. Returns (token, key): the key is shown once, only its
+    hash is stored. `organisations` (empty = all the user's) must be among the user's."""
+    if not getattr(actor, "is_authenticated", False) or not isinstance(actor, User):
+        raise PermissionDenied(_("Log in to create an API key."))
+    name = _clean_key_name(name)
+    if scope not in TokenScope.values:
+        raise ValidationFailed(_("Unknown key scope."), details={"scope": scope})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(_("The expiry date must be in the future."))
+    orgs = _token_organisations(actor, organisations)
+    if scope == TokenScope.WRITE:
+        _check_write_scope(actor, orgs)
+    from satudata.api.auth import hash_key
+
+    key, prefix = _new_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name,
+            prefix=prefix,
+            token_hash=hash_key(key),
+            scope=scope,
+            expires_at=expires_at,
+        )
+        token.organisations.set(orgs)
+        audit.record(
+            actor,
+            "api_token.create",
+            token,
+            organisation_id=orgs[0].pk if len(orgs) == 1 else None,
+            changes={
+                "name": name,
+                "prefix": prefix,
+                "scope": scope,
+                "organisations": [org.slug for org in orgs],
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return token, key
+
+
+def revoke_api_token(actor, token: ApiToken) -> ApiToken:
+    """Revoke a key at once (its owner, or an administrator). Revoking twice changes nothing."""
+    owner = getattr(actor, "pk", None) == token.user_id and isinstance(actor, User)
+    if not owner and not actor_for(actor).is_admin:
+        raise PermissionDenied(_("You may only revoke your own API keys."))
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit.record(
+            actor,
+            "api_token.revoke",
+            locked,
+            changes={"prefix": locked.prefix, "owner": token.user.get_username()},
+        )
+    return locked

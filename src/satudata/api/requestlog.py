@@ -1,0 +1,177 @@
+"""Buffered request log: the middleware appends, batches are written later.
+
+A request only appends a small object to an in-process list (no database work on its path).
+The list is written with one `bulk_create`:
+- at the end of a request (Django's `request_finished`, sent after the response went out) when
+  `SATUDATA_API_LOG_BATCH` entries wait or the oldest waited `SATUDATA_API_LOG_FLUSH_S` seconds;
+- by a daemon thread every `SATUDATA_API_LOG_FLUSH_S` seconds, so a quiet server still writes;
+- at interpreter exit (atexit), and by whoever wants an up-to-date log (the log page).
+If a write fails the entries are kept and tried again; beyond `SATUDATA_API_LOG_BUFFER_MAX`
+the oldest are dropped (and counted) rather than let memory grow without end.
+
+Entries older than `SATUDATA_API_LOG_RETENTION_DAYS` are purged by a daily task (tasks.py).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_buffer: list = []
+_oldest_at: float | None = None
+_dropped = 0
+_thread: threading.Thread | None = None
+_atexit_registered = False
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def batch_size() -> int:
+    return int(_setting("SATUDATA_API_LOG_BATCH", 200))
+
+
+def flush_interval_s() -> float:
+    return float(_setting("SATUDATA_API_LOG_FLUSH_S", 2))
+
+
+def buffer_max() -> int:
+    return int(_setting("SATUDATA_API_LOG_BUFFER_MAX", 20_000))
+
+
+def retention_days() -> int:
+    return int(_setting("SATUDATA_API_LOG_RETENTION_DAYS", 90))
+
+
+def pending() -> int:
+    """How many entries wait in this process."""
+    return len(_buffer)
+
+
+def dropped() -> int:
+    return _dropped
+
+
+def record(entry) -> None:
+    """Queue one unsaved RequestLog (called by the middleware)."""
+    global _oldest_at, _dropped
+    with _lock:
+        if not _buffer:
+            _oldest_at = time.monotonic()
+        _buffer.append(entry)
+        overflow = len(_buffer) - buffer_max()
+        if overflow > 0:
+            del _buffer[:overflow]
+            _dropped += overflow
+    _ensure_background()
+
+
+def _take() -> list:
+    global _oldest_at
+    with _lock:
+        taken = _buffer[:]
+        _buffer.clear()
+        _oldest_at = None
+    return taken
+
+
+def _put_back(entries: list) -> None:
+    global _oldest_at, _dropped
+    with _lock:
+        _buffer[:0] = entries
+        _oldest_at = time.monotonic()
+        overflow = len(_buffer) - buffer_max()
+        if overflow > 0:
+            del _buffer[:overflow]
+            _dropped += overflow
+
+
+def flush() -> int:
+    """Write every waiting entry now (one transaction). Returns how many were written."""
+    from satudata.api.models import RequestLog
+
+    entries = _take()
+    if not entries:
+        return 0
+    try:
+        with transaction.atomic():
+            RequestLog.objects.bulk_create(entries, batch_size=500)
+    except Exception:  # logging must never break a request or the server
+        logger.warning("request log: %d entries not written yet", len(entries), exc_info=True)
+        _put_back(entries)
+        return 0
+    return len(entries)
+
+
+def due() -> bool:
+    """True when a flush is worth doing: a full batch, or entries older than the interval."""
+    if not _buffer:
+        return False
+    if len(_buffer) >= batch_size():
+        return True
+    oldest = _oldest_at
+    return oldest is not None and time.monotonic() - oldest >= flush_interval_s()
+
+
+def on_request_finished(sender=None, **kwargs) -> None:
+    """`request_finished` receiver: the client has its answer; write a batch if one is due."""
+    if due():
+        flush()
+
+
+def _thread_allowed() -> bool:
+    # An in-memory SQLite database (the test database) cannot be shared with another thread.
+    if flush_interval_s() <= 0 or not _setting("SATUDATA_API_LOG_FLUSH_THREAD", True):
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def _run_flusher() -> None:
+    interval = flush_interval_s()
+    while True:
+        time.sleep(interval)
+        try:
+            if due():
+                flush()
+        finally:
+            close_old_connections()
+
+
+def _ensure_background() -> None:
+    global _thread, _atexit_registered
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(_flush_at_exit)
+    if _thread is not None and _thread.is_alive():
+        return
+    with _lock:
+        if (_thread is None or not _thread.is_alive()) and _thread_allowed():
+            _thread = threading.Thread(target=_run_flusher, name="api-request-log", daemon=True)
+            _thread.start()
+
+
+def _flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # the interpreter is stopping; nothing else to do
+        logger.warning("request log: entries lost at exit", exc_info=True)
+
+
+def purge(now=None) -> int:
+    """Delete entries older than the retention period. Returns how many went."""
+    from satudata.api.models import RequestLog
+
+    cutoff = (now or timezone.now()) - timedelta(days=retention_days())
+    deleted, _ = RequestLog.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
