@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+FAST_TEST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+def pytest_configure(config):
+    # Production hashes with Argon2 (about 0.1 s and 100 MB per password, on purpose); the suite
+    # creates and logs in thousands of users, so it hashes with MD5. The one test that checks
+    # the production hasher switches Argon2 back on (tests/accounts/test_services.py).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [FAST_TEST_HASHER]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_blob_root(settings, tmp_path_factory):
