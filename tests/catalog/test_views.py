@@ -35,6 +35,17 @@ def test_home_shows_counts_newest_and_sectors(world, make, client_for):
     assert "catalog/catalog.css" in html
 
 
+def test_home_counts_only_sectors_with_data_and_says_one_dataset(world, make, client_for):
+    from tests.factories import make_topic
+
+    make_topic("pariwisata", "Pariwisata", "Tourism")  # no dataset: not counted, not shown
+    make("Jumlah Penduduk", topic=world.topic)
+    html = body(client_for("anonymous").get("/"))
+    assert "<strong>1</strong> <span>sectors</span>" in html
+    assert "Tourism" not in html
+    assert "1 dataset<" in html and "1 datasets" not in html
+
+
 @pytest.mark.parametrize("url", ["/dataset", "/organization", "/topik", "/"])
 def test_pages_answer_on_an_empty_portal(db, url):
     from django.test import Client

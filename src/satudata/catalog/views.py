@@ -165,7 +165,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "dataset_count": sum(counts.values()),
         "organisation_count": Organisation.objects.visible_to(request.user).count(),
-        "topic_count": len(topics),
+        # Sectors with something to show: a count that includes empty sectors promises pages
+        # that list nothing.
         "topics": [topic for topic in topics if topic.dataset_count],
         "newest": queries.newest_datasets(request.user),
     }
