@@ -80,3 +80,51 @@ class ChangePasswordForm(PasswordChangeForm):
 
     def save(self, commit: bool = True):
         return services.change_password(self.user, self.cleaned_data["new_password1"])
+
+
+# Expiry choices of a new API key, in days ("" = never expires).
+API_KEY_EXPIRY_DAYS = (30, 90, 180, 365)
+
+
+class ApiTokenForm(forms.Form):
+    """A new API key: name, scope, organisations (among the user's), expiry."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the key is for, e.g. the system that will use it."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        widget=forms.RadioSelect,
+        initial="read",
+        help_text=_("A write key may send data to datasets of your organisations (push)."),
+    )
+    organisations = forms.MultipleChoiceField(
+        label=_("Organisations"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for every organisation you belong to."),
+    )
+    expires_in_days = forms.ChoiceField(label=_("Expires"), initial="90", required=False)
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        from satudata.accounts.models import Organisation, TokenScope
+
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["scope"].choices = TokenScope.choices
+        orgs = Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
+        self.fields["organisations"].choices = [(str(org.pk), org.name) for org in orgs]
+        self.fields["expires_in_days"].choices = [
+            (str(days), ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days})
+            for days in API_KEY_EXPIRY_DAYS
+        ] + [("", _("never"))]
+
+    def expires_at(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=int(days)) if days else None

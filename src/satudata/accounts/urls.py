@@ -8,4 +8,6 @@ urlpatterns = [
     path("masuk/", views.LoginView.as_view(), name="login"),
     path("keluar/", views.LogoutView.as_view(), name="logout"),
     path("sandi/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("kunci-api/", views.api_keys, name="api_keys"),
+    path("kunci-api/<int:pk>/cabut/", views.revoke_api_key, name="api_key_revoke"),
 ]

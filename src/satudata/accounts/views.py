@@ -9,14 +9,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from satudata.accounts import services
-from satudata.accounts.forms import ChangePasswordForm, LoginForm, client_ip
-from satudata.accounts.models import Membership
+from satudata.accounts.forms import ApiTokenForm, ChangePasswordForm, LoginForm, client_ip
+from satudata.accounts.models import ApiToken, Membership
+from satudata.core.errors import SatuDataError
 
 
 class LoginView(auth_views.LoginView):
@@ -83,3 +86,63 @@ def profile(request):
         .order_by("organisation__name", "role")
     )
     return render(request, "accounts/profile.html", {"memberships": memberships})
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def _key_list(user):
+    return (
+        ApiToken.objects.filter(user=user)
+        .prefetch_related("organisations")
+        .order_by("revoked_at", "-created_at")
+    )
+
+
+@never_cache
+@login_required
+def api_keys(request):
+    """The user's API keys; a new one is created here and shown once, on this answer only."""
+    new_key = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.user, request.POST)
+        if form.is_valid():
+            try:
+                token, new_key = services.create_api_token(
+                    request.user,
+                    name=form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"],
+                    organisations=[int(pk) for pk in form.cleaned_data["organisations"]],
+                    expires_at=form.expires_at(),
+                )
+            except SatuDataError as exc:
+                form.add_error(None, exc.message)
+            else:
+                form = ApiTokenForm(request.user)
+                messages.success(request, _("API key “%(name)s” created.") % {"name": token.name})
+    else:
+        form = ApiTokenForm(request.user)
+    # never_cache sends no-store: the key is on this page once and no cache may keep it.
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {
+            "form": form,
+            "tokens": _key_list(request.user),
+            "new_key": new_key,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_api_key(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    try:
+        services.revoke_api_token(request.user, token)
+    except SatuDataError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("API key “%(name)s” revoked.") % {"name": token.name})
+    return redirect("accounts:api_keys")
