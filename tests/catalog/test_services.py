@@ -241,7 +241,7 @@ def test_refresh_index_reads_columns_and_formats_of_the_published_version(world,
     dataset.refresh_from_db()
     services.refresh_dataset_index(dataset)
     stored = Dataset.objects.get(pk=dataset.pk)
-    assert stored.formats == "CSV,XLSX,XLS"
+    assert stored.formats == "CSV,XLSX,JSON,XML,PARQUET,ZIP,XLS"
     for word in ("kode", "wilayah", "mancanegara", "wisman"):
         assert f" {word} " in stored.search_text
     assert stored.modified_at == dataset.modified_at

@@ -407,3 +407,31 @@ def test_hidden_versions_are_404_in_every_format(client_for, world, kecamatan):
 def test_unknown_format_is_404(client_for, kecamatan):
     for fmt in ("exe", "csv.exe", "..", "CSV"):
         assert get(client_for("anonymous"), kecamatan, fmt).status_code == 404
+
+
+# --- the catalogue lists what is offered ---------------------------------------------------------
+
+
+def test_catalogue_formats_facet_reflects_offered_and_received_formats(
+    client_for, world, kecamatan
+):
+    """The catalogue's format badges and facet come from what the warehouse offers: every
+    download format, GeoJSON only for the spatial dataset, and the format a file came in."""
+    from tests.warehouse.formats.helpers import ods_bytes
+
+    boundaries = make_published(world, "Batas kecamatan", BOUNDARIES.read_bytes(), BOUNDARIES.name)
+    sheet = make_published(
+        world, "Dari lembar ODS", ods_bytes([["kode", "jumlah"], ["51.05", 3]]), "data.ods"
+    )
+    assert kecamatan.formats == "CSV,XLSX,JSON,XML,PARQUET,ZIP"
+    assert boundaries.formats == "CSV,XLSX,JSON,XML,GEOJSON,PARQUET,ZIP"
+    assert sheet.formats == "CSV,XLSX,JSON,XML,PARQUET,ZIP,ODS"
+    client = client_for("anonymous")
+    listing = reverse("catalog:dataset_list")
+    page = client.get(listing).content.decode()
+    for code in ("GEOJSON", "PARQUET", "ODS", "JSON", "XML"):
+        assert f"format={code}" in page, code
+    found = client.get(listing, {"format": "GEOJSON"}).content.decode()
+    assert "Batas kecamatan" in found and "Penduduk kecamatan Klungkung" not in found
+    found = client.get(listing, {"format": "ODS"}).content.decode()
+    assert "Dari lembar ODS" in found and "Batas kecamatan" not in found

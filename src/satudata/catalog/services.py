@@ -363,13 +363,11 @@ def _column_words(version) -> list[str]:
 def _formats(version) -> str:
     if version is None:
         return ""
-    # Every version is downloadable as CSV and XLSX (warehouse:download); the format it was
-    # received in is offered too when different.
-    names = ["CSV", "XLSX"]
-    source = (getattr(version, "source_format", "") or "").strip().upper()
-    if source and source not in names and source.isalnum():
-        names.append(source)
-    return ",".join(names)
+    # What the warehouse offers for this version (every download format, GeoJSON only for
+    # spatial data) and the format it was received in (ODS, XLS, …).
+    from satudata.warehouse.exports import catalogue_formats
+
+    return ",".join(catalogue_formats(version))
 
 
 def index_fields(dataset: Dataset) -> dict[str, Any]:

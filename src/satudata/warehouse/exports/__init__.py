@@ -88,3 +88,14 @@ def export_formats() -> dict[str, ExportFormat]:
 def formats_for(version: Version) -> list[ExportFormat]:
     """The formats a version can be downloaded in (GeoJSON only for spatial versions)."""
     return [item for item in export_formats().values() if item.available_for(version)]
+
+
+def catalogue_formats(version: Version) -> list[str]:
+    """The format codes the catalogue lists and facets for a version: every download format it
+    is offered in (by file extension: CSV, XLSX, JSON, XML, GEOJSON, PARQUET, ZIP) and the format
+    the agency delivered it in (ODS, XLS, …) when that is another one."""
+    codes = [item.extension.upper() for item in formats_for(version)]
+    source = (version.source_format or "").strip().upper()
+    if source.isalnum() and source not in codes:
+        codes.append(source)
+    return codes
