@@ -10,11 +10,12 @@ Routers are mounted in `mount_routers()` in a fixed order: the sector gateway's 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -70,9 +71,65 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not-found", _("Not found."))
 
 
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+# Declared on every operation, so the OpenAPI document (and schemathesis) knows the error shape.
+ERROR_RESPONSES: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+def api_caller(request: HttpRequest):
+    """Who is asking: the API key's user, else the session user, else anonymous (contract A)."""
+    from satudata.api.auth import api_user
+
+    return api_user(request)
+
+
+def strong_etag(*parts: Any) -> str:
+    """A quoted strong ETag from what determines a response's bytes."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def not_modified(request: HttpRequest, etag: str) -> bool:
+    """True when the client's If-None-Match already names `etag` (weak comparison, RFC 9110)."""
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def cache_control(response: HttpResponse, *, public: bool) -> HttpResponse:
+    """Always revalidate (a 304 is cheap): a dataset may be restricted or a new version published
+    at any time. Shared caches may keep only what anybody may see."""
+    response["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
+    return response
+
+
 def mount_routers() -> None:
     """Add each app's router (imported here, late, so that models are ready)."""
     # Helpers add their routers here, one line each, sector gateway last.
+    from satudata.catalog.api import router as catalog_router
+    from satudata.warehouse.api import router as warehouse_router
+
+    api.add_router("", catalog_router)
+    api.add_router("", warehouse_router)
+    from satudata.api.gateway import router as gateway_router  # last: catch-all paths
+
+    api.add_router("", gateway_router)
 
 
 mount_routers()
