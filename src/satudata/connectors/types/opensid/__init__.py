@@ -38,9 +38,14 @@ def settings_from_config(config: dict, secrets: dict) -> ConnectionSettings:
 
 def request_from_config(config: dict, *, today: datetime.date | None = None) -> Request:
     """The statistic asked for by a stored configuration (checked again: it may be old)."""
-    form = OpenSIDConfigForm(
-        data={key: value for key, value in config.items() if value is not None}
-    )
+    # A setting missing from an older stored configuration takes the form's default.
+    data = {
+        name: field.initial
+        for name, field in OpenSIDConfigForm.base_fields.items()
+        if field.initial is not None
+    }
+    data.update({key: value for key, value in config.items() if value is not None})
+    form = OpenSIDConfigForm(data=data)
     if not form.is_valid():
         problems = {field: [str(m) for m in messages] for field, messages in form.errors.items()}
         raise SourceError(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from satudata.connectors.types.base import SourceError
 
 # Every table the connector may read. Only these are introspected.
@@ -57,7 +59,8 @@ class SourceSchema:
         """Raise a `SourceError` naming the table/columns that `purpose` needs but are absent."""
         if not self.has_table(table):
             raise SourceError(
-                f"OpenSID table {table} is missing (needed for {purpose}).",
+                _("OpenSID table %(table)s is missing (needed for %(purpose)s).")
+                % {"table": table, "purpose": purpose},
                 code="opensid-missing-table",
                 details={"table": table, "purpose": purpose},
             )
@@ -65,8 +68,11 @@ class SourceSchema:
         if missing:
             names = ", ".join(f"{table}.{column}" for column in missing)
             raise SourceError(
-                f"OpenSID column {names} is missing (needed for {purpose}); "
-                "this OpenSID version is not supported for it.",
+                _(
+                    "OpenSID column %(columns)s is missing (needed for %(purpose)s): this "
+                    "OpenSID version is not supported for it."
+                )
+                % {"columns": names, "purpose": purpose},
                 code="opensid-missing-column",
                 details={"table": table, "columns": missing, "purpose": purpose},
             )

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pymysql
+from django.utils.translation import gettext as _
 
 from satudata.connectors.types.base import SourceError, TransientSourceError
 
@@ -51,9 +52,15 @@ def _source_error(exc: pymysql.MySQLError, settings: ConnectionSettings) -> Sour
     details = {"errno": errno, "source": where}
     if errno in _TRANSIENT_ERRNOS:
         return TransientSourceError(
-            f"OpenSID database {where} is not reachable right now: {message}", details=details
+            _("OpenSID database %(where)s is not reachable right now: %(message)s")
+            % {"where": where, "message": message},
+            details=details,
         )
-    return SourceError(f"OpenSID database {where}: {message}", details=details)
+    return SourceError(
+        _("OpenSID database %(where)s refused the request: %(message)s")
+        % {"where": where, "message": message},
+        details=details,
+    )
 
 
 @contextmanager

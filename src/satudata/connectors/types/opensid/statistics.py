@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyarrow as pa
+from django.utils.translation import gettext as _
 
 from satudata.connectors.types.base import SourceError
 from satudata.connectors.types.opensid import codes
@@ -77,6 +78,7 @@ class Context:
     every_village: bool
     by_cluster: bool
     log: list[str]
+    state: dict = field(default_factory=dict)  # what one statistic passes between its steps
 
     def village_filter(self, table: str, alias: str) -> tuple[str, list]:
         """`AND <village> IN (...)` for the selected villages (bound values)."""
@@ -270,9 +272,28 @@ def _program_scope(ctx: Context) -> str:
     return f"COALESCE({program}, {peserta})"
 
 
+# How a participant row finds the person counted: sasaran → (table, alias, key joined to
+# `peserta`). Sasaran 1 uses the resident id (kartu_id_pend), never the NIK in `peserta`.
+_SASARAN_TABLES = {2: ("tweb_keluarga", "k"), 3: ("tweb_rtm", "t")}
+
+
+def _bantuan_join(ctx: Context, sasaran: int, scope: str) -> tuple[str, str]:
+    """(what is counted, the JOIN from program_peserta `pp` to the counted resident `p`)."""
+    if sasaran == 1:
+        return "p.id", "JOIN tweb_penduduk p ON p.id = pp.kartu_id_pend"
+    table, alias = _SASARAN_TABLES[sasaran]
+    owner = ctx.schema.village_column(table, alias)
+    in_scope = "" if "1" in (scope, owner) else f" AND {owner} = {scope}"
+    # The KK / RTM number is only compared inside the join, never selected.
+    return (
+        f"{alias}.id",
+        f"JOIN {table} {alias} ON {alias}.no_kk = pp.peserta{in_scope} "
+        f"JOIN tweb_penduduk p ON p.id = {alias}.nik_kepala",
+    )
+
+
 def _bantuan_fetch(ctx: Context) -> Iterable[Group]:
     purpose = "statistic penerima-bantuan"
-    ctx.schema.require("program", ("id", "nama", "sasaran"), purpose)
     ctx.schema.require("program_peserta", ("program_id", "peserta", "kartu_id_pend"), purpose)
     ctx.schema.require("tweb_penduduk", ("id", "sex", "status_dasar"), purpose)
     if ctx.by_cluster:
@@ -282,29 +303,8 @@ def _bantuan_fetch(ctx: Context) -> Iterable[Group]:
     cluster = "p.id_cluster" if ctx.by_cluster else "NULL"
     where, params = ctx.village_filter("tweb_penduduk", "p")
     in_scope = "" if scope == "1" or village == "1" else f" AND {village} = {scope}"
-    # Sasaran 1: the resident by id (kartu_id_pend), never by the NIK in `peserta`.
-    joins = {
-        1: ("p.id", "JOIN tweb_penduduk p ON p.id = pp.kartu_id_pend"),
-    }
-    if ctx.schema.has("tweb_keluarga", "no_kk"):
-        ctx.schema.require("tweb_keluarga", ("id", "nik_kepala"), purpose)
-        k_scope = ctx.schema.village_column("tweb_keluarga", "k")
-        k_in_scope = "" if "1" in (scope, k_scope) else f" AND {k_scope} = {scope}"
-        joins[2] = (
-            "k.id",
-            f"JOIN tweb_keluarga k ON k.no_kk = pp.peserta{k_in_scope} "
-            "JOIN tweb_penduduk p ON p.id = k.nik_kepala",
-        )
-    if ctx.schema.has("tweb_rtm", "no_kk"):
-        ctx.schema.require("tweb_rtm", ("id", "nik_kepala"), purpose)
-        t_scope = ctx.schema.village_column("tweb_rtm", "t")
-        t_in_scope = "" if "1" in (scope, t_scope) else f" AND {t_scope} = {scope}"
-        joins[3] = (
-            "t.id",
-            f"JOIN tweb_rtm t ON t.no_kk = pp.peserta{t_in_scope} "
-            "JOIN tweb_penduduk p ON p.id = t.nik_kepala",
-        )
-    for sasaran, (counted, join) in sorted(joins.items()):
+    for sasaran in sorted(ctx.state.get("sasaran", ())):
+        counted, join = _bantuan_join(ctx, sasaran, scope)
         ctx.cursor.execute(
             f"SELECT {village}, {cluster}, g.id, p.sex, COUNT(DISTINCT {counted}) "  # noqa: S608
             f"FROM program_peserta pp JOIN program g ON g.id = pp.program_id {join} "
@@ -317,24 +317,36 @@ def _bantuan_fetch(ctx: Context) -> Iterable[Group]:
 
 
 def _bantuan_categories(ctx: Context) -> dict[int, list[Category]]:
-    ctx.schema.require("program", ("id", "nama", "sasaran"), "statistic penerima-bantuan")
+    purpose = "statistic penerima-bantuan"
+    ctx.schema.require("program", ("id", "nama", "sasaran"), purpose)
     program_village = ctx.schema.village_column("program", "g")
     ctx.cursor.execute(
-        f"SELECT g.id, {program_village}, g.nama, g.sasaran FROM program g ORDER BY g.id"  # noqa: S608 (fixed identifiers; values bound)
+        f"SELECT g.id, {program_village}, g.nama, g.sasaran FROM program g ORDER BY g.id"  # noqa: S608
     )
     per_village: dict[int, list[Category]] = {config_id: [] for config_id in ctx.villages}
+    used: set[int] = set()
     skipped = 0
     for program_id, config_id, nama, sasaran in ctx.cursor.fetchall():
         if sasaran not in (1, 2, 3):
-            skipped += 1  # kelompok (4): groups are not counted here
+            skipped += 1  # kelompok (4): groups are not residents, not counted here
             continue
-        label = f"{str(nama).strip()} ({codes.SASARAN_PROGRAM[sasaran]})"
         targets = ctx.villages if config_id is None else [int(config_id)]
+        targets = [target for target in targets if target in per_village]
+        if not targets:
+            continue
+        used.add(int(sasaran))
+        label = f"{str(nama).strip()} ({codes.SASARAN_PROGRAM[sasaran]})"
         for target in targets:
-            if target in per_village:
-                per_village[target].append((str(program_id), label))
+            per_village[target].append((str(program_id), label))
+    # A program whose participants cannot be resolved stops the run (a zero would be wrong).
+    for sasaran in used & set(_SASARAN_TABLES):
+        table, _alias = _SASARAN_TABLES[sasaran]
+        ctx.schema.require(table, ("id", "no_kk", "nik_kepala"), purpose)
+    ctx.state["sasaran"] = used
     if skipped:
-        ctx.log.append(f"{skipped} program(s) for kelompok (sasaran 4) are not counted.")
+        ctx.log.append(
+            _("%(n)d program(s) for kelompok (sasaran 4) are not counted.") % {"n": skipped}
+        )
     return per_village
 
 
@@ -355,7 +367,7 @@ def _months(ctx: Context) -> list[str]:
     ref = ctx.request.reference_date
     year, month = ref.year, ref.month
     result = []
-    for _ in range(ctx.request.months):
+    for _step in range(ctx.request.months):
         result.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return sorted(result)
@@ -374,7 +386,10 @@ EVENT_DATE_COLUMNS = ("tgl_lapor", "tgl_peristiwa")
 def _peristiwa_fetch(ctx: Context) -> Iterable[Group]:
     column = ctx.request.event_date_column
     if column not in EVENT_DATE_COLUMNS:
-        raise SourceError(f"Unknown event date column {column!r}.", code="opensid-bad-setting")
+        raise SourceError(
+            _("Unknown event date column %(name)s.") % {"name": column},
+            code="opensid-bad-setting",
+        )
     purpose = "statistic peristiwa-bulanan"
     ctx.schema.require("log_penduduk", ("id_pend", "kode_peristiwa", column), purpose)
     ctx.schema.require("tweb_penduduk", ("id", "sex"), purpose)
@@ -496,10 +511,13 @@ def compute(source: Source, request: Request) -> pa.Table:
     stat = STATISTICS.get(request.statistic)
     if stat is None:
         raise SourceError(
-            f"Unknown OpenSID statistic {request.statistic!r}.", code="opensid-bad-setting"
+            _("Unknown OpenSID statistic %(name)s.") % {"name": request.statistic},
+            code="opensid-bad-setting",
         )
     if request.level not in LEVELS:
-        raise SourceError(f"Unknown level {request.level!r}.", code="opensid-bad-setting")
+        raise SourceError(
+            _("Unknown level %(name)s.") % {"name": request.level}, code="opensid-bad-setting"
+        )
     by_cluster = request.level != "desa"
     ctx = Context(
         source.cursor,

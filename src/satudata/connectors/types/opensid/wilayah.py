@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from satudata.connectors.types.base import SourceError
 from satudata.connectors.types.opensid.codes import is_placeholder, kode_desa_bertitik
 from satudata.connectors.types.opensid.schema import SourceSchema
@@ -45,13 +47,16 @@ def read_villages(cursor, schema: SourceSchema, wanted: Iterable[str]) -> dict[i
     rows = cursor.fetchall()
     if not rows:
         raise SourceError(
-            "OpenSID table config has no village row.", code="opensid-no-village", details={}
+            _("OpenSID table config has no village row."), code="opensid-no-village", details={}
         )
     if not schema.multi_village and len(rows) > 1:
         # Without config_id nothing tells the villages' residents apart.
         raise SourceError(
-            "OpenSID tweb_penduduk has no config_id column but config has "
-            f"{len(rows)} villages: cannot tell their residents apart.",
+            _(
+                "OpenSID column tweb_penduduk.config_id is missing but table config has "
+                "%(n)d villages: their residents cannot be told apart."
+            )
+            % {"n": len(rows)},
             code="opensid-missing-column",
             details={"table": "tweb_penduduk", "columns": ["config_id"]},
         )
@@ -68,16 +73,16 @@ def read_villages(cursor, schema: SourceSchema, wanted: Iterable[str]) -> dict[i
         villages[int(config_id)] = Village(int(config_id), kode, str(nama or "").strip())
     if bad:
         raise SourceError(
-            "OpenSID villages without a 10-digit Kemendagri desa code in config.kode_desa: "
-            + "; ".join(bad),
+            _("OpenSID villages without a 10-digit desa code in config.kode_desa: %(list)s")
+            % {"list": "; ".join(bad)},
             code="opensid-bad-kode-desa",
             details={"villages": bad},
         )
     missing = sorted(wanted_codes - {v.kode_desa for v in villages.values()})
     if missing:
         raise SourceError(
-            "These desa codes are not in the OpenSID database (config.kode_desa): "
-            + ", ".join(missing),
+            _("These desa codes are not in the OpenSID database (config.kode_desa): %(list)s")
+            % {"list": ", ".join(missing)},
             code="opensid-unknown-desa",
             details={"kode_desa": missing},
         )
