@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from satudata.api.auth import ApiKeyAuth
+from satudata.api.push import PUSH_DESCRIPTION, PUSH_OPENAPI, PUSH_RESPONSES, push_response
 from satudata.api.v1 import api_caller
 from satudata.catalog.models import Dataset
 from satudata.core.errors import NotFound
@@ -61,3 +63,16 @@ def sector_rows(request: HttpRequest, sektor: str, slug: str, params: Query[Rows
     dataset = sector_dataset(user, sektor, slug)
     version = current_version(user, dataset)
     return rows_response(request, dataset, version, chosen_format=params.format)
+
+
+# Push ingest (owner: api-keys; the logic and its OpenAPI description live in api/push.py).
+@router.post(
+    "/{sektor}/{slug}",
+    auth=ApiKeyAuth(),
+    response=PUSH_RESPONSES,
+    summary="Push rows into a new draft version (write key of the owning agency)",
+    description=PUSH_DESCRIPTION,
+    openapi_extra=PUSH_OPENAPI,
+)
+def sector_push(request: HttpRequest, sektor: str, slug: str):
+    return push_response(request, sektor, slug)

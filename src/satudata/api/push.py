@@ -28,17 +28,22 @@ import hashlib
 import io
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja import Schema
 
 from satudata.api.auth import api_token, require_write
 from satudata.api.models import IdempotencyRecord
+from satudata.api.v1 import ERROR_RESPONSES, ErrorOut
 from satudata.catalog.models import Dataset
 from satudata.core.errors import (
     Conflict,
@@ -309,23 +314,24 @@ def _columns_for(
 
 
 def _previous_rows_csv(latest: Version, fields: list[dict]) -> bytes:
-    """The latest version's rows as CSV lines (no header), cells as DuckDB writes them."""
+    """The latest version's rows as CSV lines (no header), written by DuckDB in one pass, cells
+    as DuckDB writes them (the previous schema then reads them back the same)."""
     cells = ", ".join(
         f"{as_text(field, engine.quote_identifier(field['name']))} AS "
         f"{engine.quote_identifier(field['name'])}"
         for field in fields
     )
-    con = engine.connect()
-    try:
-        table = con.sql(f"SELECT {cells} FROM {source_sql(latest)}").arrow()  # noqa: S608
-    finally:
-        con.close()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for batch in table.to_batches(20_000):
-        for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-            writer.writerow(row)
-    return buffer.getvalue().encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="satudata-push-") as folder:
+        target = Path(folder) / "previous.csv"
+        con = engine.connect()
+        try:
+            con.execute(
+                f"COPY (SELECT {cells} FROM {source_sql(latest)}) "  # noqa: S608
+                f"TO {engine.quote_literal(str(target))} (FORMAT csv, HEADER false)"
+            )
+        finally:
+            con.close()
+        return target.read_bytes()
 
 
 def build_csv(
@@ -498,3 +504,88 @@ def _store(record: IdempotencyRecord, status: int, body: dict[str, Any]) -> None
     record.status = status
     record.response = json.loads(json.dumps(body, default=str))
     record.save(update_fields=["status", "response"])
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+class PushOut(Schema):
+    dataset: str
+    sektor: str | None
+    mode: str
+    created: bool
+    version: int
+    status: str
+    rows_pushed: int
+    rows: int
+    valid: bool
+    report: dict[str, Any]
+
+
+PUSH_RESPONSES: dict[int, Any] = {200: PushOut, 201: PushOut, **ERROR_RESPONSES}
+PUSH_RESPONSES.update({409: ErrorOut, 413: ErrorOut, 415: ErrorOut})
+_ROW_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": ["string", "number", "integer", "boolean", "null"]},
+}
+PUSH_OPENAPI = {
+    "parameters": [
+        {
+            "name": "mode",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(MODES), "default": "append"},
+            "description": "append: add the rows to the latest version; replace: the whole table.",
+        },
+        {
+            "name": "message",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 500},
+            "description": "Change note of the new version.",
+        },
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+            "description": "Makes a retry safe: the same request again gets the first answer.",
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "array", "items": _ROW_SCHEMA},
+                        {
+                            "type": "object",
+                            "properties": {"rows": {"type": "array", "items": _ROW_SCHEMA}},
+                            "required": ["rows"],
+                            "additionalProperties": False,
+                        },
+                    ]
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+}
+PUSH_DESCRIPTION = (
+    "Send rows to a dataset of your agency with a **write** API key "
+    "(`Authorization: Bearer …` or `X-API-Key`). The rows become a new **draft** version, "
+    "checked by the same validation as an upload; the answer is its validation report (201, or "
+    '200 when the data equals the latest version). Body: JSON rows (`[{…}]` or `{"rows": '
+    "[…]}`) or CSV with a header (UTF-8). Columns must be among the dataset's. Send "
+    "`Idempotency-Key` to make retries safe."
+)
+
+
+def push_response(request, sektor: str, slug: str) -> HttpResponse:
+    """The gateway's POST: run the push, answer JSON (errors go to the API's error handler)."""
+    answer = push(request, sektor, slug)
+    response = JsonResponse(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
