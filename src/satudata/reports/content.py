@@ -86,12 +86,33 @@ class TableBlock:
 
     @property
     def printed_rows(self) -> list[list[tuple[str, bool]]]:
-        """(text, is_number) per cell: numbers right-aligned and formatted."""
+        """(text, is_number) per cell: numbers right-aligned and formatted, years as written
+        (2024, not 2.024), an empty number cell as an en dash."""
         numeric = [c.get("type") in NUMERIC_TYPES for c in self.columns]
-        return [
-            [(format_cell(v), numeric[i] and v is not None) for i, v in enumerate(row)]
-            for row in self.rows
-        ]
+        years = [is_year_column(c) for c in self.columns]
+        rows = []
+        for row in self.rows:
+            cells = []
+            for i, value in enumerate(row):
+                if years[i] and value is not None:
+                    cells.append((str(value), False))
+                elif numeric[i]:
+                    cells.append((format_number(value), True))
+                else:
+                    cells.append((format_cell(value), False))
+            rows.append(cells)
+        return rows
+
+
+YEAR_WORDS = ("tahun", "year")
+
+
+def is_year_column(column: dict) -> bool:
+    """A year column (Table Schema `year`, or an integer column named like one)."""
+    if column.get("type") == "year":
+        return True
+    name = str(column.get("name") or "").lower()
+    return column.get("type") == "integer" and any(word in name for word in YEAR_WORDS)
 
 
 @dataclass
@@ -108,6 +129,7 @@ class IndicatorBlock:
     good: bool | None = None
     definition: str = ""
     source: Source | None = None
+    summary: str = ""  # the card as one sentence
 
 
 @dataclass
@@ -116,6 +138,7 @@ class FigureBlock:
     alt: str
     source: Source | None
     is_map: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def data_uri(self) -> str:
@@ -132,6 +155,7 @@ class SectionContent:
     figure: FigureBlock | None = None
     problem: str = ""
     sheet: str = ""  # the XLSX sheet holding this section's figures
+    label: str = ""  # "2" for a chapter, "2.1" for a section inside it
     table_number: int = 0  # "Tabel 2", "Gambar 1": numbered separately, in order
     figure_number: int = 0
 
@@ -265,31 +289,28 @@ def _dashboards_indicator(slug: str):
 
 
 def _card_block(indicator) -> IndicatorBlock:
-    """The dashboards' indicator card (contract D), as printed."""
+    """The dashboards' indicator card (contract D), printed with the same texts as on the web
+    (value, change and previous value are the card's own formatted strings)."""
     from satudata.dashboards.indicators import indicator_card
 
     card = indicator_card(indicator)
-    decimals = getattr(indicator, "decimals", None)
-    value = getattr(card, "value", None)
-    previous = getattr(card, "previous", None)
-    change = getattr(card, "change", None)
+    if card.problem:
+        raise ValidationFailed(card.problem)
     dataset = indicator.dataset
-    version = dataset.published_version
     return IndicatorBlock(
-        name=indicator.name,
-        value=value,
-        value_text=getattr(card, "value_text", None) or format_number(value, decimals),
-        unit=getattr(card, "unit", "") or indicator.unit,
-        period=str(getattr(card, "period", "") or ""),
-        previous_text=getattr(card, "previous_text", None)
-        or (format_number(previous, decimals) if previous is not None else ""),
-        previous_period=str(getattr(card, "previous_period", "") or ""),
-        change_text=getattr(card, "change_text", None)
-        or (format_number(change, decimals) if change is not None else ""),
-        direction=getattr(card, "direction", "flat") or "flat",
-        good=getattr(card, "good", None),
-        definition=indicator.definition,
-        source=source_for(dataset, version),
+        name=card.name or indicator.name,
+        value=card.value,
+        value_text=card.value_text,
+        unit=card.unit,
+        period=card.period,
+        previous_text=card.previous_text if card.previous is not None else "",
+        previous_period=card.previous_period,
+        change_text=card.change_text,
+        direction=card.direction,
+        good=card.good,
+        definition=card.definition or indicator.definition,
+        source=source_for(dataset, dataset.published_version),
+        summary=card.summary,
     )
 
 
@@ -366,21 +387,25 @@ def _public_chart(key: str):
 
 
 def build_figure(section: Section) -> FigureBlock:
+    """The chart or map as the web draws it (same Vega-Lite spec), rendered to SVG."""
     from satudata.dashboards import render, specs
 
     key = str((section.config or {}).get("chart") or "")
     if not key:
         raise ValidationFailed(_("Choose a chart or map."))
     chart = _public_chart(key)
-    spec = specs.map_spec(chart) if chart.is_map else specs.chart_spec(chart)
-    svg = render.to_svg(spec)
-    alt = chart.title + (f". {chart.description}" if chart.description else "")
+    if section.kind == SectionKind.MAP and not chart.is_map:
+        raise ValidationFailed(_("“%(title)s” is not a map.") % {"title": chart.title})
+    result = specs.chart_result(chart)
+    if result.problem or result.spec is None:
+        raise ValidationFailed(result.problem or _("The chart could not be drawn."))
     dataset = chart.dataset
     return FigureBlock(
-        svg=svg,
-        alt=alt,
+        svg=render.to_svg(result.spec),
+        alt=result.summary or chart.title,
         source=source_for(dataset, dataset.published_version),
         is_map=chart.is_map,
+        notes=list(result.notes),
     )
 
 
@@ -417,9 +442,27 @@ def build_section(section: Section, number: int) -> SectionContent:
     return content
 
 
+def number_sections(contents: list[SectionContent]) -> None:
+    """Chapters (sections that start a new page) are numbered 1, 2, 3; the sections after a
+    chapter 1.1, 1.2; before any chapter simply 1, 2."""
+    chapter = sub = plain = 0
+    for content in contents:
+        if content.section.starts_chapter:
+            chapter, sub = chapter + 1, 0
+            content.label = str(chapter)
+        elif chapter:
+            sub += 1
+            content.label = f"{chapter}.{sub}"
+        else:
+            plain += 1
+            content.label = str(plain)
+
+
 def build_report(report: Report) -> list[SectionContent]:
     sections = report.sections.select_related("dataset__organisation").order_by("position", "id")
-    return [build_section(section, number) for number, section in enumerate(sections, start=1)]
+    contents = [build_section(section, number) for number, section in enumerate(sections, start=1)]
+    number_sections(contents)
+    return contents
 
 
 def check_section(section: Section) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -37,6 +38,14 @@ class RenderedEdition:
     xlsx: bytes
 
 
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string, safe inside a <style> element (for page headers)."""
+    escaped = "".join(
+        f"\\{ord(ch):x} " if ch in '\\"<>&' or ord(ch) < 32 else ch for ch in str(text)
+    )
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every special character is escaped above
+
+
 def _context(report: Report, period: Period, contents: list[SectionContent]) -> dict:
     for number, content in enumerate([c for c in contents if c.table], start=1):
         content.table_number = number
@@ -49,6 +58,8 @@ def _context(report: Report, period: Period, contents: list[SectionContent]) -> 
         "intro_paragraphs": paragraphs(report.introduction),
         "generated_at": timezone.localtime(),
         "site_name": getattr(settings, "SATUDATA_SITE_NAME", "Satu Data"),
+        "css_site_name": css_string(getattr(settings, "SATUDATA_SITE_NAME", "Satu Data")),
+        "css_header": css_string(f"{report.title} · {period.label}"),
         "site_url": conf.site_url(),
         "report_url": conf.site_url() + report.get_absolute_url(),
     }
@@ -128,7 +139,7 @@ def _info_sheet(book: Workbook, report: Report, period: Period, contents) -> Non
         source = getattr(block, "source", None)
         sheet.append(
             [
-                _cell(f"{content.number}. {content.section.title}"),
+                _cell(f"{content.label} {content.section.title}"),
                 _cell(getattr(content, "sheet", "")),
                 _cell(source.agency if source else ""),
                 _cell(source.dataset_title if source else ""),
@@ -141,7 +152,7 @@ def _info_sheet(book: Workbook, report: Report, period: Period, contents) -> Non
 
 def _table_sheet(book: Workbook, content: SectionContent, taken: set[str]) -> str:
     table = content.table
-    name = sheet_name(f"{content.number} {content.section.title}", taken)
+    name = sheet_name(f"{content.label} {content.section.title}", taken)
     sheet = book.create_sheet(name)
     sheet.append([_cell(content.section.title)])
     sheet["A1"].font = Font(bold=True)

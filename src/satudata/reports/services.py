@@ -31,6 +31,8 @@ from satudata.reports.periods import Period, last_complete_period
 logger = logging.getLogger(__name__)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Path words under /laporan/ that a report slug may not take.
+RESERVED_SLUGS = frozenset({"baru", "langganan"})
 TITLE_MAX_CHARS = 200
 TEXT_MAX_CHARS = 20_000
 REPORT_FIELDS = ("title", "subtitle", "introduction", "organisation", "schedule", "is_public")
@@ -94,7 +96,7 @@ def create_report(actor, *, slug: str, is_demo: bool = False, **values) -> Repor
     """A new report template (no sections yet)."""
     _require_walidata(actor)
     slug = str(slug or "").strip().lower()
-    if not SLUG_RE.match(slug) or len(slug) > 120:
+    if not SLUG_RE.match(slug) or len(slug) > 120 or slug in RESERVED_SLUGS:
         raise ValidationFailed(
             _("The slug may only hold lowercase letters, digits and single dashes.")
         )
@@ -444,7 +446,7 @@ def subscribe(user, report: Report, email: str = "") -> Subscription:
     return subscription
 
 
-def _by_token(token: str) -> Subscription:
+def subscription_by_token(token: str) -> Subscription:
     subscription = (
         Subscription.objects.select_related("report").filter(token=str(token)[:64]).first()
     )
@@ -454,7 +456,7 @@ def _by_token(token: str) -> Subscription:
 
 
 def confirm_subscription(token: str) -> Subscription:
-    subscription = _by_token(token)
+    subscription = subscription_by_token(token)
     if subscription.is_active:
         return subscription
     with transaction.atomic():
@@ -472,7 +474,7 @@ def confirm_subscription(token: str) -> Subscription:
 
 def unsubscribe(token: str) -> Report:
     """Delete the subscription (and with it the address); returns its report."""
-    subscription = _by_token(token)
+    subscription = subscription_by_token(token)
     report = subscription.report
     with transaction.atomic():
         audit.record(
