@@ -34,15 +34,24 @@ def make_version(dataset, number: int, created: str, *, status: str = "terbit", 
 
 
 def transition(version, action: str, created: str) -> None:
+    """A past transition; a decision (verify/return) right after a submission carries the hours
+    it waited, as workflow.services records them (tests/workflow/test_flow.py checks that)."""
     from satudata.workflow.models import Transition
 
+    when = at(created)
+    hours = None
+    previous = Transition.objects.filter(version=version).order_by("-created_at", "-pk").first()
+    if action in ("verify", "return") and previous is not None and previous.action == "submit":
+        hours = (when - previous.created_at).total_seconds() / 3600
     Transition.objects.create(
         version=version,
         dataset=version.dataset,
         action=action,
         from_status="x",
         to_status="y",
-        created_at=at(created),
+        created_at=when,
+        review_hours=hours,
+        tier=1 if action != "submit" else 0,
     )
 
 

@@ -31,6 +31,12 @@ def reminder_horizon_days() -> int:
     return int(getattr(settings, "SATUDATA_REMINDER_HORIZON_DAYS", 14))
 
 
+def promises_page_size() -> int:
+    """Promise rows per page on an agency's drill-down and Daftar Data pages (and datasets per
+    page on the drill-down): an agency can promise thousands."""
+    return max(1, int(getattr(settings, "SATUDATA_MONITORING_PAGE_SIZE", 100)))
+
+
 def scorecard_weights() -> dict[str, float]:
     """Weights of the scorecard components (a dict or a JSON string in the setting); unknown keys
     are ignored, missing ones take the default."""

@@ -96,20 +96,41 @@ def agency_counts(promises: QuerySet, now: datetime | None = None) -> list[dict]
 
 def grouped_counts(year: int, now: datetime, organisation_ids=None) -> list[dict]:
     """Status counts per (organisation, due date) of the year's promises: one scan that both
-    the agency table and the monthly trend fold (a few thousand groups at most)."""
-    when = status_conditions(now)
+    the agency table and the monthly trend fold (a few thousand groups at most).
+
+    All promises of one due date share their `due_before`, so whether they are due at `now` is
+    decided once per group here, and the database only counts deliveries (two aggregates over
+    a covering index instead of five CASE expressions per promise)."""
     promises = DataPromise.objects.filter(daftar__year=year)
     if organisation_ids is not None:
         promises = promises.filter(organisation_id__in=organisation_ids)
-    return list(
-        promises.values("organisation_id", "due_date")
+    groups = (
+        promises.values("organisation_id", "due_date", "due_before")
         .annotate(
             promised=Count("id"),
-            due=Count("id", filter=Q(due_before__lte=now) | Q(delivered_at__isnull=False)),
-            **{key: Count("id", filter=condition) for key, condition in when.items()},
+            delivered=Count("delivered_at"),
+            on_time_count=Count("id", filter=Q(delivered_at__lt=F("due_before"))),
         )
         .order_by()
     )
+    return [_group_statuses(group, now) for group in groups]
+
+
+def _group_statuses(group: dict, now: datetime) -> dict:
+    """The status counts of one (organisation, due date) group at `now`."""
+    promised, delivered, on_time = group["promised"], group["delivered"], group["on_time_count"]
+    waiting = promised - delivered
+    is_due = group["due_before"] <= now
+    return {
+        "organisation_id": group["organisation_id"],
+        "due_date": group["due_date"],
+        "promised": promised,
+        "due": promised if is_due else delivered,
+        ON_TIME: on_time,
+        LATE: delivered - on_time,
+        OVERDUE: waiting if is_due else 0,
+        NOT_DUE: 0 if is_due else waiting,
+    }
 
 
 def _fold_by_organisation(grouped: list[dict]) -> dict[int, dict]:
@@ -160,37 +181,36 @@ def _first_pass(org_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 def _review_figures(org_ids: list[int]) -> dict[int, dict]:
     """Returns per submission and median review time (hours: submission → the first decision
-    after it, verified or returned) per organisation, from the workflow's Transition records."""
+    after it, verified or returned) per organisation. The workflow stores each decision's
+    waiting time on its Transition (`review_hours`), so this reads two small grouped answers."""
     from satudata.workflow.models import Transition
 
-    rows = (
-        Transition.objects.filter(
-            dataset__organisation_id__in=org_ids, action__in=["submit", "verify", "return"]
+    transitions = Transition.objects.filter(dataset__organisation_id__in=org_ids)
+    counts = (
+        transitions.filter(action__in=["submit", "return"])
+        .values("dataset__organisation_id")
+        .annotate(
+            submissions=Count("id", filter=Q(action="submit")),
+            returns=Count("id", filter=Q(action="return")),
         )
-        .order_by("version_id", "created_at", "id")
-        .values_list("dataset__organisation_id", "version_id", "action", "created_at")
+        .order_by()
     )
-    submissions: dict[int, int] = defaultdict(int)
-    returns: dict[int, int] = defaultdict(int)
     durations: dict[int, list[float]] = defaultdict(list)
-    open_since: dict[int, datetime] = {}
-    for org_id, version_id, action, created_at in rows:
-        if action == "submit":
-            submissions[org_id] += 1
-            open_since[version_id] = created_at
-            continue
-        if action == "return":
-            returns[org_id] += 1
-        started = open_since.pop(version_id, None)
-        if started is not None:
-            durations[org_id].append((created_at - started).total_seconds() / 3600)
+    for org_id, hours in transitions.filter(review_hours__isnull=False).values_list(
+        "dataset__organisation_id", "review_hours"
+    ):
+        durations[org_id].append(hours)
     figures = {}
-    for org_id in set(submissions) | set(returns):
-        sent = submissions.get(org_id, 0)
+    for row in counts:
+        org_id, sent, returned = (
+            row["dataset__organisation_id"],
+            row["submissions"],
+            row["returns"],
+        )
         figures[org_id] = {
             "submissions": sent,
-            "returns": returns.get(org_id, 0),
-            "returns_per_submission": round(returns.get(org_id, 0) / sent, 2) if sent else None,
+            "returns": returned,
+            "returns_per_submission": round(returned / sent, 2) if sent else None,
             "median_review_hours": round(statistics.median(durations[org_id]), 1)
             if durations.get(org_id)
             else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +28,27 @@ def _year(request: HttpRequest) -> int:
     except ValueError:
         return timezone.localdate().year
     return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def _page(request: HttpRequest, items, parameter: str = "halaman"):
+    """One page of `items` (`?halaman=N`; out-of-range numbers show the nearest page)."""
+    paginator = Paginator(items, conf.promises_page_size())
+    return paginator.get_page(request.GET.get(parameter))
+
+
+def _status_filter(request: HttpRequest) -> str:
+    """`?status=overdue` (or on_time, late, not_due) narrows the promise list; unknown → all."""
+    status = request.GET.get("status", "")
+    return status if status in queries.STATUS_LABELS else ""
+
+
+def _promise_page(request: HttpRequest, promises):
+    """The status-annotated promises, filtered by `?status=` and paged."""
+    promises = queries.with_status(promises.select_related("dataset"))
+    status = _status_filter(request)
+    if status:
+        promises = promises.filter(status=status)
+    return _page(request, promises.order_by("due_date", "title", "pk")), status
 
 
 def _require_overseer(request: HttpRequest) -> None:
@@ -165,10 +187,11 @@ def daftar_detail(request: HttpRequest, year: int, slug: str) -> HttpResponse:
                 messages.success(request, _("The promise was added."))
                 return redirect("monitoring:daftar_detail", year=year, slug=slug)
         status = 400
-    promises = queries.with_status(daftar.promises.select_related("dataset"))
+    page, shown_status = _promise_page(request, daftar.promises.all())
     context = {
         "daftar": daftar,
-        "promises": promises,
+        "promises": page,
+        "status": shown_status,
         "labels": queries.STATUS_LABELS,
         "form": form if is_walidata else None,
         "is_walidata": is_walidata,
@@ -253,17 +276,22 @@ def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
     year = _year(request)
     organisation = get_object_or_404(Organisation, slug=slug)
     rows = queries.agency_rows(year, organisation_ids=[organisation.pk])
-    promises = queries.with_status(
-        DataPromise.objects.filter(organisation=organisation, daftar__year=year).select_related(
-            "dataset"
-        )
+    page, status = _promise_page(
+        request, DataPromise.objects.filter(organisation=organisation, daftar__year=year)
     )
-    datasets = _org_datasets(request, organisation).order_by("title")
+    datasets = _page(
+        request,
+        _org_datasets(request, organisation)
+        .order_by("title", "pk")
+        .only("slug", "title", "state", "completeness"),
+        "halaman_dataset",
+    )
     context = {
         "year": year,
         "organisation": organisation,
         "row": rows[0] if rows else None,
-        "promises": promises,
+        "promises": page,
+        "status": status,
         "datasets": datasets,
         "labels": queries.STATUS_LABELS,
     }

@@ -114,11 +114,14 @@ DEFAULT_DEFINITIONS: tuple[DefinitionSpec, ...] = (
 )
 
 
-def ensure_default_definitions() -> None:
-    """Create the built-in flows when missing (idempotent; leaves edited flows alone)."""
-    with transaction.atomic():
+def ensure_default_definitions(using: str = "default") -> int:
+    """Create the built-in flows when missing (idempotent; leaves edited flows alone); returns
+    how many were created. Runs after every `migrate` and `flush` (apps.py), from
+    `satudata demo`, and whenever a dataset's flow is looked up and none exists."""
+    created_count = 0
+    with transaction.atomic(using=using):
         for spec in DEFAULT_DEFINITIONS:
-            definition, created = WorkflowDefinition.objects.get_or_create(
+            definition, created = WorkflowDefinition.objects.using(using).get_or_create(
                 slug=spec.slug,
                 defaults={
                     "name": spec.name,
@@ -128,8 +131,9 @@ def ensure_default_definitions() -> None:
                 },
             )
             if created:
+                created_count += 1
                 for position, step in enumerate(spec.steps):
-                    WorkflowStep.objects.create(
+                    WorkflowStep.objects.using(using).create(
                         definition=definition,
                         position=position,
                         action=step.action,
@@ -137,6 +141,7 @@ def ensure_default_definitions() -> None:
                         scope=step.scope,
                         label=step.label,
                     )
+    return created_count
 
 
 def definition_for(dataset) -> WorkflowDefinition:

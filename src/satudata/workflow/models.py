@@ -207,6 +207,10 @@ class Transition(models.Model):
     actor_label = models.CharField(max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # On the first decision after a submission (verified or returned at the first review
+    # tier): hours since that submission. The monitoring's median review time reads this
+    # column instead of pairing every submission with its decision in Python.
+    review_hours = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -130,7 +130,10 @@ def _record(
     audit_action: str | None = None,
 ) -> Transition:
     version, dataset = situation.version, situation.dataset
+    now = timezone.now()
     transition = Transition.objects.create(
+        created_at=now,
+        review_hours=_review_hours(situation, action, tier, now),
         version=version,
         review=situation.review,
         dataset=dataset,
@@ -157,6 +160,16 @@ def _record(
             who, audit_action, version, organisation_id=dataset.organisation_id, changes=details
         )
     return transition
+
+
+def _review_hours(situation: Situation, action: str, tier: int, now) -> float | None:
+    """Hours from the submission to this decision, when it is the first decision after it
+    (verified or returned by the first review tier); None otherwise."""
+    review = situation.review
+    first_decision = action in (TransitionAction.VERIFY, TransitionAction.RETURN) and tier == 1
+    if not first_decision or review is None or review.submitted_at is None:
+        return None
+    return max(0.0, (now - review.submitted_at).total_seconds() / 3600)
 
 
 def _review_url(version: Version, dataset: Dataset) -> str:

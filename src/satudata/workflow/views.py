@@ -8,6 +8,7 @@ action). A refused form is shown again with what was typed, so nothing is lost.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from satudata.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -110,89 +112,76 @@ def _act(
     return redirect("workflow:review", slug=slug, number=number)
 
 
-@login_required
-@require_POST
-def submit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    return _act(
-        request,
-        slug,
-        number,
-        "submit",
-        lambda version, token: services.submit(
+# One declaration per transition: the service to call with the posted fields, and what to say
+# when it worked. The URL names the transition (urls.py); `transition()` does the rest.
+TransitionCall = Callable[[HttpRequest, Version, str], object]
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    run: TransitionCall
+    success: str
+
+
+def _return_kwargs(post) -> dict[str, object]:
+    return {
+        "note": post.get("body", "") or post.get("note", ""),
+        "target": post.get("target", "general"),
+        "field": post.get("field", ""),
+        "column": post.get("column", ""),
+        "row": post.get("row") or None,
+    }
+
+
+TRANSITION_VIEWS: dict[str, TransitionView] = {
+    "submit": TransitionView(
+        lambda request, version, token: services.submit(
             request.user, version, token=token, note=request.POST.get("note", "")
         ),
-        _("Version %(number)d was submitted for review."),
-    )
-
-
-@login_required
-@require_POST
-def verify(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    return _act(
-        request,
-        slug,
-        number,
-        "verify",
-        lambda version, token: services.verify(
+        gettext_lazy("Version %(number)d was submitted for review."),
+    ),
+    "verify": TransitionView(
+        lambda request, version, token: services.verify(
             request.user, version, token=token, note=request.POST.get("note", "")
         ),
-        _("Version %(number)d was verified."),
-    )
-
-
-@login_required
-@require_POST
-def return_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    post = request.POST
-    return _act(
-        request,
-        slug,
-        number,
-        "return",
-        lambda version, token: services.return_version(
-            request.user,
-            version,
-            token=token,
-            note=post.get("body", "") or post.get("note", ""),
-            target=post.get("target", "general"),
-            field=post.get("field", ""),
-            column=post.get("column", ""),
-            row=post.get("row") or None,
+        gettext_lazy("Version %(number)d was verified."),
+    ),
+    "return": TransitionView(
+        lambda request, version, token: services.return_version(
+            request.user, version, token=token, **_return_kwargs(request.POST)
         ),
-        _("Version %(number)d was returned to its producer."),
-    )
-
-
-@login_required
-@require_POST
-def publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    return _act(
-        request,
-        slug,
-        number,
-        "publish",
-        lambda version, token: services.publish(
+        gettext_lazy("Version %(number)d was returned to its producer."),
+    ),
+    "publish": TransitionView(
+        lambda request, version, token: services.publish(
             request.user,
             version,
             token=token,
             acknowledge_warnings=request.POST.get("acknowledge_warnings") == "1",
         ),
-        _("Version %(number)d is now the public version."),
-    )
+        gettext_lazy("Version %(number)d is now the public version."),
+    ),
+    "withdraw": TransitionView(
+        lambda request, version, token: services.withdraw(
+            request.user, version, token=token, reason=request.POST.get("reason", "")
+        ),
+        gettext_lazy("Version %(number)d was withdrawn; the dataset is no longer public."),
+    ),
+}
 
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def transition(request: HttpRequest, slug: str, number: int, action: str) -> HttpResponse:
+    """Every transition form posts here (urls.py names the action): one shape for all."""
+    declared = TRANSITION_VIEWS[action]
     return _act(
         request,
         slug,
         number,
-        "withdraw",
-        lambda version, token: services.withdraw(
-            request.user, version, token=token, reason=request.POST.get("reason", "")
-        ),
-        _("Version %(number)d was withdrawn; the dataset is no longer public."),
+        action,
+        lambda version, token: declared.run(request, version, token),
+        str(declared.success),
     )
 
 
