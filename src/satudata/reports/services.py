@@ -439,10 +439,12 @@ def subscribe(user, report: Report, email: str = "") -> Subscription:
             now - subscription.confirmation_sent_at
             < timedelta(minutes=conf.confirmation_resend_min())
         )
-        if not recent:
+        send = not recent
+        if send:
             subscription.confirmation_sent_at = now
             subscription.save(update_fields=["confirmation_sent_at"])
-            transaction.on_commit(lambda: _send_confirmation(subscription))
+    if send:  # after the commit: the link in the mail must already work
+        _send_confirmation(subscription)
     return subscription
 
 
