@@ -31,6 +31,7 @@ _buffer: list = []
 _oldest_at: float | None = None
 _dropped = 0
 _thread: threading.Thread | None = None
+_stop = threading.Event()
 _atexit_registered = False
 
 
@@ -137,15 +138,25 @@ def _thread_allowed() -> bool:
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
-def _run_flusher() -> None:
+def _run_flusher(stop: threading.Event) -> None:
     interval = flush_interval_s()
-    while True:
-        time.sleep(interval)
+    while not stop.wait(interval):
         try:
             if due():
                 flush()
-        finally:
             close_old_connections()
+        except Exception:  # the thread must outlive any database trouble
+            logger.warning("request log flusher: flush failed", exc_info=True)
+
+
+def stop_background() -> None:
+    """Stop the flusher thread (tests; a server just lets the daemon thread die with it)."""
+    global _thread
+    thread = _thread
+    if thread is not None:
+        _stop.set()
+        thread.join(timeout=5)
+    _thread = None
 
 
 def _ensure_background() -> None:
@@ -157,7 +168,10 @@ def _ensure_background() -> None:
         return
     with _lock:
         if (_thread is None or not _thread.is_alive()) and _thread_allowed():
-            _thread = threading.Thread(target=_run_flusher, name="api-request-log", daemon=True)
+            _stop.clear()
+            _thread = threading.Thread(
+                target=_run_flusher, args=(_stop,), name="api-request-log", daemon=True
+            )
             _thread.start()
 
 

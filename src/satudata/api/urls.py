@@ -1,7 +1,7 @@
 """Routes of the API app: CKAN Action API and DCAT (no trailing slashes: clients never follow a
 redirect)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from satudata.api import ckan_views, dcat_views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("catalog.<str:fmt>", dcat_views.catalog, name="dcat_catalog"),
     path("dataset/<slug:slug>.<str:fmt>", dcat_views.dataset, name="dcat_dataset"),
     path("dcat.json", dcat_views.dcat_json, name="dcat_json"),
+    path("log-api/", include("satudata.api.log_urls")),  # request log (walidata)
 ]
