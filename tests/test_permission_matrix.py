@@ -85,6 +85,25 @@ OBJECT_URLS = {
     "newest_version_csv": "/dataset/{slug}/versi/{newest}/unduh.csv",
     "edit_get": "/dataset/{slug}/ubah",
     "upload_get": "/dataset/{slug}/unggah",
+    # Warehouse pages (issue 4): data view with filter/sort, column statistics, versions,
+    # comparison, validation report, schema, every export format, upload jobs.
+    "data_view_filtered": "/dataset/{slug}/data?f.nama_wilayah=wilayah&sort=jumlah&desc=1",
+    "newest_data_view": "/dataset/{slug}/data?v={newest}",
+    "data_stats": "/dataset/{slug}/data/statistik",
+    "newest_data_stats": "/dataset/{slug}/data/statistik?v={newest}",
+    "version_compare": "/dataset/{slug}/versi/banding",
+    "compare_with_newest": "/dataset/{slug}/versi/banding?a=1&b={newest}",
+    "newest_report": "/dataset/{slug}/versi/{newest}/laporan",
+    "newest_schema_json": "/dataset/{slug}/versi/{newest}/skema.json",
+    "json_download": "/dataset/{slug}/unduh.json",
+    "parquet_download": "/dataset/{slug}/unduh.parquet",
+    "datapackage_download": "/dataset/{slug}/unduh.zip",
+    "newest_version_xlsx": "/dataset/{slug}/versi/{newest}/unduh.xlsx",
+    "newest_version_parquet": "/dataset/{slug}/versi/{newest}/unduh.parquet",
+    "newest_version_zip": "/dataset/{slug}/versi/{newest}/unduh.zip",
+    "schema_edit_get": "/dataset/{slug}/versi/{newest}/skema",
+    "upload_jobs": "/dataset/{slug}/unggahan",
+    "upload_job_status": "/dataset/{slug}/unggahan/{job}",
 }
 LIST_URLS = {
     "catalogue": "/dataset",
@@ -97,7 +116,32 @@ LIST_URLS = {
     "region_page": "/wilayah/51.05",
     "home": "/",
 }
-WRITE_ENDPOINTS = ("edit_post", "upload_post", "publish_post")
+WRITE_ENDPOINTS = ("edit_post", "upload_post", "publish_post", "restore_post")
+# The current public version in every format: like csv_download.
+CURRENT_DOWNLOADS = (
+    "csv_download",
+    "xlsx_download",
+    "json_download",
+    "parquet_download",
+    "datapackage_download",
+)
+# Pages about the newest (never published) version: like newest_version_csv.
+NEWEST_VERSION = (
+    "newest_version_csv",
+    "newest_data_view",
+    "newest_data_stats",
+    "compare_with_newest",
+    "newest_report",
+    "newest_schema_json",
+    "newest_version_xlsx",
+    "newest_version_parquet",
+    "newest_version_zip",
+)
+# Pages about the version the dataset page shows the role: like the dataset page.
+SHOWN_VERSION = ("dataset_page", "preview", "data_view_filtered", "data_stats", "version_compare")
+# Working material of editors: the schema editor, upload jobs.
+EDITORS_ONLY = ("edit_get", "edit_post", "upload_get", "upload_post", "schema_edit_get")
+EDITORS_ONLY += ("upload_jobs", "upload_job_status", "restore_post")
 
 
 def expectation(role: str, state: str, classification: str, endpoint: str) -> str:
@@ -105,15 +149,15 @@ def expectation(role: str, state: str, classification: str, endpoint: str) -> st
     letter = classification[0].upper()
     sees = letter in SEES[role][state == "published"]
     sees_unpublished = letter in SEES[role][0]
-    if endpoint in ("dataset_page", "preview"):
+    if endpoint in SHOWN_VERSION:
         return OK if sees else HIDDEN
-    if endpoint in ("csv_download", "xlsx_download"):  # the current public version
+    if endpoint in CURRENT_DOWNLOADS:  # the current public version
         if not sees:
             return HIDDEN
         return OK if state == "published" else NOTHING
-    if endpoint == "newest_version_csv":
+    if endpoint in NEWEST_VERSION:
         return OK if sees_unpublished else (NOTHING if sees else HIDDEN)
-    if endpoint in ("edit_get", "edit_post", "upload_get", "upload_post"):
+    if endpoint in EDITORS_ONLY:  # restore_post restores version 1, visible like the dataset
         return OK if role in EDITS else (DENIED if sees else HIDDEN)
     if endpoint == "publish_post":
         if role in PUBLISHES:
@@ -145,6 +189,7 @@ class Matrix:
     datasets: dict  # (state, classification) -> Dataset
     newest: dict  # (state, classification) -> newest version number
     clients: dict  # role -> Client
+    jobs: dict = field(default_factory=dict)  # (state, classification) -> an upload job id
     pages: dict = field(default_factory=dict)  # (role, url) -> Page, fetched once
 
     def get(self, role: str, url: str) -> Page:
@@ -214,7 +259,23 @@ def _build_matrix() -> Matrix:
     for role, user in world.users.items():
         clients[role] = Client()
         clients[role].force_login(user)
-    return Matrix(world=world, datasets=datasets, newest=newest, clients=clients)
+    jobs = {cell: _finished_upload_job(dataset, world) for cell, dataset in datasets.items()}
+    return Matrix(world=world, datasets=datasets, newest=newest, clients=clients, jobs=jobs)
+
+
+def _finished_upload_job(dataset, world) -> int:
+    """The record of the produsen's upload of the newest version (what the status page shows)."""
+    from satudata.warehouse.models import IngestJob
+
+    newest_version = dataset.versions.order_by("-number")[0]
+    return IngestJob.objects.create(
+        dataset=dataset,
+        filename="data.csv",
+        status="done",
+        version=newest_version,
+        created_version=True,
+        created_by=world.users["produsen_own"],
+    ).pk
 
 
 def _cells(endpoints) -> list:
@@ -236,6 +297,7 @@ def _url(template: str, matrix: Matrix, state: str, classification: str) -> str:
         owner=matrix.world.owner.slug,
         topic=matrix.world.topic.slug,
         year=YEARS[state, classification],
+        job=matrix.jobs.get((state, classification), 0),
     )
 
 
@@ -270,7 +332,7 @@ def test_object_endpoint(matrix, role, state, classification, endpoint):
     assert page.status == 200, f"{what}: expected 200, got {page.status} {page.location}"
     if endpoint in ("dataset_page", "edit_get"):
         assert title in page.body, f"{what}: the page does not show the title"
-    if endpoint in ("preview", "csv_download", "newest_version_csv"):
+    if endpoint in ("preview", "csv_download", "newest_version_csv", "json_download"):
         for code in ("51.10", "0101", "3273180", "51.05.01.2001"):
             assert code in page.body, f"{what}: code {code} missing from the data"
 
@@ -385,6 +447,15 @@ def test_write_endpoint(matrix, db, role, state, classification, endpoint):
         before = dataset.versions.count()
         page = Page.of(client.post(url, _upload_payload(matrix, state, classification, role)))
         changed = dataset.versions.count() == before + 1
+    elif endpoint == "restore_post":
+        # Version 1 back as a new draft; in a draft dataset version 1 is the newest already,
+        # so a permitted restore succeeds without a new version.
+        url = f"/dataset/{slug}/versi/1/pulihkan"
+        before = dataset.versions.count()
+        page = Page.of(client.post(url))
+        changed = dataset.versions.count() == before + 1
+        if outcome == OK and state == "draft":
+            changed = not changed
     else:
         number = matrix.newest[state, classification]
         url = f"/dataset/{slug}/versi/{number}/terbitkan"
