@@ -19,7 +19,7 @@ from satudata.warehouse.query import (
     parse_api_params,
     run_query,
 )
-from tests.factories import make_dataset
+from tests.factories import make_dataset, make_organisation
 
 # 12 rows: 3 desa in two kecamatan of Klungkung and one of another regency, 4 years each.
 DESA = [
@@ -40,8 +40,9 @@ CSV = "kode_desa,nama_desa,tahun,jumlah,tanggal,lengkap\n" + "".join(
 
 
 @pytest.fixture
-def version(world):
-    dataset = make_dataset(world.owner, title="Penduduk per desa", state="published", csv=CSV)
+def version(db):
+    organisation = make_organisation("kueri-dinas")
+    dataset = make_dataset(organisation, title="Penduduk per desa", state="published", csv=CSV)
     return dataset.published_version
 
 
