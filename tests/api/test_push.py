@@ -12,9 +12,10 @@ from django.utils import timezone
 from satudata.accounts import services
 from satudata.accounts.models import ApiToken
 from satudata.api.models import IdempotencyRecord
+from satudata.core.errors import ValidationFailed
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
-from tests.factories import make_dataset, make_world
+from tests.factories import CODE_CSV, ROLES, make_dataset, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +253,46 @@ def test_push_operation_is_documented_in_openapi(client):
     assert "application/json" in post["requestBody"]["content"]
     assert "text/csv" in post["requestBody"]["content"]
     assert {"201", "401", "403", "413", "415", "422"} <= set(post["responses"])
+
+
+WRITERS = {"produsen_own", "walidata", "admin", "superuser"}
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+@pytest.mark.parametrize("state", ["draft", "published"])
+def test_push_permission_matrix(client, world, role, state):
+    """Every role and dataset state: only the owning agency's producer, the walidata and admins
+    create a version; everyone else is refused (403, or 404 when they cannot see the dataset)
+    and nothing is stored."""
+    dataset = make_dataset(
+        world.owner,
+        title=f"Matriks {role} {state}",
+        state=state,
+        topic=world.topic,
+        csv=None if state == "published" else CODE_CSV,
+    )
+    user = world.users[role]
+    try:
+        _, key = services.create_api_token(user, name="matriks", scope="write")
+    except ValidationFailed:
+        assert role not in WRITERS
+        _, key = services.create_api_token(user, name="matriks", scope="read")
+    before = versions(dataset)
+    response = post_json(client, url(dataset), NEW_ROWS, key)
+    if role in WRITERS:
+        assert response.status_code == 201, (role, response.content)
+        assert len(versions(dataset)) == len(before) + 1
+    else:
+        assert response.status_code in (403, 404), (role, response.status_code)
+        assert versions(dataset) == before
+
+
+def test_push_needs_no_csrf_token_but_a_key(world, dataset):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    key = key_for(world.users["produsen_own"])
+    assert post_json(strict, url(dataset), NEW_ROWS, key).status_code == 201
+    # A logged-in browser session (cookie) cannot push: the key is the only credential.
+    strict.force_login(world.users["produsen_own"])
+    assert post_json(strict, url(dataset), NEW_ROWS).status_code == 401

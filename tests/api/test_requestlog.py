@@ -202,3 +202,26 @@ def test_the_csv_export_is_formula_escaped(client, world):
     paths = {row["path"] for row in rows}
     assert "/api/v1/=HYPERLINK(1)/x" in paths  # starts with "/": harmless, kept as it is
     assert all(not row["path"].startswith(("=", "+", "@")) for row in rows)
+
+
+def test_the_daily_task_purges_log_and_idempotency_records(settings, world):
+    from satudata.api.models import IdempotencyRecord
+    from satudata.api.requestlog_tasks import purge_api_tables
+
+    settings.SATUDATA_API_LOG_RETENTION_DAYS = 7
+    settings.SATUDATA_API_IDEMPOTENCY_HOURS = 24
+    token, _ = services.create_api_token(world.users["produsen_own"], name="x")
+    old = IdempotencyRecord.objects.create(token=token, key="lama", request_sha256="0" * 64)
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    IdempotencyRecord.objects.create(token=token, key="baru", request_sha256="0" * 64)
+    RequestLog.objects.create(
+        created_at=timezone.now() - timedelta(days=8),
+        method="GET",
+        path="/api/lama",
+        status=200,
+        duration_ms=1.0,
+    )
+    assert purge_api_tables() == {"request_log": 1, "idempotency_records": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["baru"]
