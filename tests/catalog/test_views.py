@@ -181,7 +181,8 @@ def test_create_form_offers_only_the_users_producing_organisations(world, client
     assert world.owner.name in walidata and world.other.name in walidata
 
 
-@pytest.mark.parametrize("role", ["pembina", "user", "operator_desa"])
+# (operator_desa produces its own desa's datasets: tests/workflow/test_village_end_to_end.py)
+@pytest.mark.parametrize("role", ["pembina", "user", "verifikator_kecamatan"])
 def test_create_form_is_refused_to_non_producers(world, client_for, role):
     assert client_for(role).get("/dataset/baru").status_code == 403
 

@@ -14,7 +14,6 @@ from satudata.accounts import services as account_services
 from satudata.core.models import AuditEvent
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
-from satudata.workflow.engine import ensure_default_definitions
 from satudata.workflow.models import Comment, Notification, Review, Transition
 from tests.factories import CODE_CSV, make_dataset, make_world
 
@@ -43,8 +42,6 @@ def give_emails(world) -> None:
 
 @pytest.fixture
 def world(db):
-    # Another module may have flushed the database (and the flows the migration made).
-    ensure_default_definitions()
     world = make_world("alur")
     give_emails(world)
     return world
@@ -111,3 +108,17 @@ def refused(response) -> bool:
     if response.status_code in (403, 404):
         return True
     return response.status_code == 302 and response["Location"].startswith("/akun/masuk/")
+
+
+@pytest.fixture
+def other_kecamatan_verifier(world):
+    """The verifier of Kecamatan Banjarangkan (51.05.02), next to Nusa Penida (51.05.01)."""
+    from satudata.regions.models import Region
+    from tests.factories import make_organisation, make_user
+
+    region, _ = Region.objects.get_or_create(
+        code="51.05.02",
+        defaults={"name": "Banjarangkan", "level": "kecamatan", "depth": 3, "parent_id": "51.05"},
+    )
+    org = make_organisation("alur-kec-lain", "Kecamatan Lain", kind="kecamatan", region=region)
+    return make_user("alur_verifikator_lain", memberships=[(org, "verifikator_kecamatan")])

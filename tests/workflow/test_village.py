@@ -8,23 +8,11 @@ import pytest
 
 from satudata.core.errors import NotFound, PermissionDenied
 from satudata.core.models import AuditEvent
-from satudata.regions.models import Region
 from satudata.warehouse.models import Version
 from satudata.workflow import queries, services
 from satudata.workflow.models import Notification, Review
 from tests.factories import CODE_CSV, make_dataset, make_organisation, make_user
 from tests.workflow.conftest import refused, review_url, snapshot, token_in
-
-
-@pytest.fixture
-def other_kecamatan_verifier(world):
-    """The verifier of Kecamatan Banjarangkan (51.05.02), next to Nusa Penida (51.05.01)."""
-    region, _ = Region.objects.get_or_create(
-        code="51.05.02",
-        defaults={"name": "Banjarangkan", "level": "kecamatan", "depth": 3, "parent_id": "51.05"},
-    )
-    org = make_organisation("alur-kec-lain", "Kecamatan Lain", kind="kecamatan", region=region)
-    return make_user("alur_verifikator_lain", memberships=[(org, "verifikator_kecamatan")])
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from satudata.catalog.metadata import (
 from satudata.catalog.models import Dataset, Topic
 from satudata.catalog.services import clean_tag_names, resolve_regions
 from satudata.core.errors import SatuDataError, ValidationFailed
-from satudata.core.permissions import ROLE_PRODUSEN, actor_for
+from satudata.core.permissions import PRODUCING_ROLES, actor_for
 
 MODEL_FIELDS = (
     "title",
@@ -141,7 +141,7 @@ def producing_organisations(user) -> QuerySet:
     organisations = Organisation.objects.visible_to(user)
     if actor.is_walidata:
         return organisations
-    return organisations.filter(pk__in=actor.organisations_with(ROLE_PRODUSEN))
+    return organisations.filter(pk__in=actor.organisations_with(*PRODUCING_ROLES))
 
 
 def _bps_form_field(spec: BpsField) -> forms.Field:

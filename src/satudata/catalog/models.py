@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from satudata.core.permissions import ROLE_PRODUSEN, ScopedQuerySet
+from satudata.core.permissions import PRODUCING_ROLES, ScopedQuerySet
 
 
 class Classification(models.TextChoices):
@@ -289,7 +289,7 @@ class Dataset(models.Model):
     def scope_editable(cls, qs, actor):
         if actor.is_walidata:
             return qs
-        producing = actor.organisations_with(ROLE_PRODUSEN)
+        producing = actor.organisations_with(*PRODUCING_ROLES)
         if not producing:
             return qs.none()
         return qs.filter(organisation_id__in=producing)

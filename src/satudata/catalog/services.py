@@ -25,7 +25,7 @@ from satudata.catalog.models import Dataset, Tag, Topic
 from satudata.catalog.search import index_text
 from satudata.core import audit
 from satudata.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from satudata.core.permissions import ROLE_PRODUSEN, SYSTEM, Actor, actor_for
+from satudata.core.permissions import PRODUCING_ROLES, SYSTEM, Actor, actor_for
 from satudata.regions.models import Region
 
 # Paths under /dataset/ that are pages, not datasets.
@@ -79,7 +79,7 @@ def _user_id(actor) -> int | None:
 def _require_producer(actor: Actor, organisation: Organisation) -> None:
     if not actor.is_authenticated:
         raise PermissionDenied(_("Please log in to manage datasets."))
-    if actor.is_walidata or organisation.pk in actor.organisations_with(ROLE_PRODUSEN):
+    if actor.is_walidata or organisation.pk in actor.organisations_with(*PRODUCING_ROLES):
         return
     raise PermissionDenied(
         _("You may only manage datasets of organisations where you are a data producer."),

@@ -18,6 +18,9 @@ ROLE_PIMPINAN = "pimpinan"
 ROLE_PRODUSEN = "produsen"
 ROLE_OPERATOR_DESA = "operator_desa"
 ROLE_VERIFIKATOR_KECAMATAN = "verifikator_kecamatan"
+# Who creates, edits and uploads an organisation's datasets: an OPD's produsen, and in a desa the
+# village operator (DESIGN §6; the village flow starts with the operator's submission).
+PRODUCING_ROLES = (ROLE_PRODUSEN, ROLE_OPERATOR_DESA)
 
 
 @dataclass(frozen=True)

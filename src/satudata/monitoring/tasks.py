@@ -1,4 +1,4 @@
-"""Scheduled reminders (issue 5 point 7): every morning each agency's produsen get what falls
+"""Scheduled reminders (issue 5 point 7): every morning each agency's produsen (a desa's operator) get what falls
 due in the next `SATUDATA_REMINDER_HORIZON_DAYS` days and what is late, in-app and by e-mail
 (through the workflow's notifications, which respect each user's e-mail choices)."""
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from huey import crontab
 
 from satudata.accounts.models import Membership
-from satudata.core.permissions import ROLE_PRODUSEN, SYSTEM
+from satudata.core.permissions import PRODUCING_ROLES, SYSTEM
 from satudata.monitoring import conf
 from satudata.monitoring.models import DataPromise
 from satudata.monitoring.queries import NOT_DUE, OVERDUE, with_status
@@ -51,7 +51,7 @@ def send_promise_reminders(now=None) -> int:
             soon.append(promise)
     members: dict[int, list] = {}
     for membership in Membership.objects.filter(
-        organisation_id__in=list(by_org), role=ROLE_PRODUSEN
+        organisation_id__in=list(by_org), role__in=PRODUCING_ROLES
     ).select_related("user"):
         members.setdefault(membership.organisation_id, []).append(membership.user)
     reminded = 0

@@ -13,6 +13,7 @@ from satudata.accounts.admin import AuditedAdmin
 from satudata.workflow import engine
 from satudata.workflow.models import (
     Comment,
+    DatasetFlow,
     Notification,
     Review,
     Transition,
@@ -83,3 +84,11 @@ class CommentAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "kind", "created_at", "read_at", "email_status")
     list_select_related = ("recipient",)
+
+
+@admin.register(DatasetFlow)
+class DatasetFlowAdmin(ReadOnlyAdmin):
+    """Chosen on the review page by the walidata (services.choose_flow, audited)."""
+
+    list_display = ("dataset", "definition", "chosen_by", "chosen_at")
+    list_select_related = ("dataset", "definition", "chosen_by")

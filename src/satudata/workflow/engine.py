@@ -13,7 +13,8 @@ which tier acts next; after the last tier it is `diverifikasi` and waits for the
 Two flows are built in (`DEFAULT_DEFINITIONS`): the sectoral flow (produsen of the dataset's
 agency → walidata → walidata) and the village flow (operator_desa of the desa → verifikator
 kecamatan of the kecamatan containing the desa → walidata kabupaten). More can be configured in
-the admin; a dataset follows the flow listed for its organisation's kind, else the default.
+the admin; a dataset follows the flow the walidata chose for it (services.choose_flow), else
+the flow listed for its organisation's kind, else the default.
 
 The system actor (`core.permissions.SYSTEM`: CLI, demo loader, scheduled tasks) passes every
 actor check, and may still publish a version directly with `warehouse.services.publish_version`
@@ -145,7 +146,15 @@ def ensure_default_definitions(using: str = "default") -> int:
 
 
 def definition_for(dataset) -> WorkflowDefinition:
-    """The flow `dataset` follows: the one listing its organisation's kind, else the default."""
+    """The flow `dataset` follows: the one the walidata chose for it (`DatasetFlow`), else the
+    one listing its organisation's kind, else the default."""
+    chosen = (
+        WorkflowDefinition.objects.filter(datasets__dataset_id=dataset.pk)
+        .prefetch_related("steps")
+        .first()
+    )
+    if chosen is not None:
+        return chosen
     kind = dataset.organisation.kind
     definitions = list(WorkflowDefinition.objects.prefetch_related("steps"))
     if not definitions:

@@ -94,6 +94,29 @@ class WorkflowStep(models.Model):
         return f"{self.definition} #{self.position} {self.action} ({', '.join(self.roles)})"
 
 
+class DatasetFlow(models.Model):
+    """The flow one dataset follows when the walidata chose it (e.g. a desa's precision data kept
+    by a kecamatan office): it overrides the flow of the organisation's kind."""
+
+    dataset = models.OneToOneField(
+        "catalog.Dataset", on_delete=models.CASCADE, related_name="chosen_flow"
+    )
+    definition = models.ForeignKey(
+        WorkflowDefinition, on_delete=models.PROTECT, related_name="datasets"
+    )
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("flow of a dataset")
+        verbose_name_plural = _("flows of datasets")
+
+    def __str__(self) -> str:
+        return f"{self.dataset} → {self.definition}"
+
+
 class Review(models.Model):
     """The review of one version, from its first submission on (one per version)."""
 

@@ -489,6 +489,21 @@ def review_page(user, version: Version, *, page_number: int = 1) -> dict[str, An
         ),
         "comment_targets": CommentTarget.choices,
         "is_recommender": engine.ACTION_RECOMMEND in actions and not sit.is_participant(actor),
+        **_flow_choice(actor, dataset),
+    }
+
+
+def _flow_choice(actor, dataset) -> dict[str, Any]:
+    """For the walidata: the flows to choose from and the one chosen for this dataset."""
+    from satudata.workflow.models import DatasetFlow, WorkflowDefinition
+
+    if not actor.is_walidata:
+        return {}
+    chosen = DatasetFlow.objects.filter(dataset=dataset).values_list("definition__slug", flat=True)
+    return {
+        "flow_choices": list(WorkflowDefinition.objects.values_list("slug", "name")),
+        "chosen_flow": chosen.first() or "",
+        "next_flow": engine.definition_for(dataset),
     }
 
 

@@ -38,6 +38,7 @@ from satudata.workflow.models import (
     Comment,
     CommentKind,
     CommentTarget,
+    DatasetFlow,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -46,6 +47,7 @@ from satudata.workflow.models import (
     StepScope,
     Transition,
     TransitionAction,
+    WorkflowDefinition,
 )
 from satudata.workflow.notifications import members_of_step, notify
 
@@ -713,6 +715,49 @@ def _comment_audience(who: Actor, situation: Situation, parent: Comment | None) 
             return _step_members(situation, step)
         return set()
     return _submitters(situation)
+
+
+# --- which flow a dataset follows ---------------------------------------------------------------
+
+
+def choose_flow(actor, dataset: Dataset, flow: str | None) -> WorkflowDefinition:
+    """The walidata chooses the flow `dataset` follows from its next submission on (`flow` is a
+    definition's slug; "" or None goes back to the flow of the organisation's kind). A version
+    already under review finishes the flow it was submitted into."""
+    who = actor_for(actor)
+    if not who.is_walidata:
+        raise PermissionDenied(_("Only the walidata chooses the flow of a dataset."))
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
+        if locked is None:
+            raise NotFound(_("Dataset not found."))
+        chosen = None
+        if flow:
+            chosen = WorkflowDefinition.objects.filter(slug=str(flow)[:60]).first()
+            if chosen is None:
+                raise ValidationFailed(
+                    _("Unknown workflow “%(flow)s”.") % {"flow": str(flow)[:60]},
+                    details={"field": "flow"},
+                )
+            engine.steps_of(chosen)  # a misconfigured flow is refused with its reason
+        current = DatasetFlow.objects.filter(dataset=locked).select_related("definition").first()
+        before = current.definition.slug if current else ""
+        after = chosen.slug if chosen else ""
+        if before != after:
+            if chosen is None:
+                current.delete()
+            else:
+                DatasetFlow.objects.update_or_create(
+                    dataset=locked, defaults={"definition": chosen, "chosen_by_id": who.user_id}
+                )
+            audit.record(
+                who,
+                "workflow.flow_choose",
+                locked,
+                organisation_id=locked.organisation_id,
+                changes={"flow": [before, after]},
+            )
+    return chosen or engine.definition_for(locked)
 
 
 # --- notifications ------------------------------------------------------------------------------

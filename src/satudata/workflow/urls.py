@@ -16,6 +16,7 @@ urlpatterns = [
     path(f"{REVIEW}/terbitkan", views.transition, {"action": "publish"}, name="publish"),
     path(f"{REVIEW}/tarik", views.transition, {"action": "withdraw"}, name="withdraw"),
     path(f"{REVIEW}/komentar", views.comment, name="comment"),
+    path(f"{REVIEW}/alur", views.choose_flow, name="choose_flow"),
     path("notifikasi/", notification_views.notification_list, name="notifications"),
     path("notifikasi/baca", notification_views.mark_read, name="mark_read"),
     path("notifikasi/<int:pk>/buka", notification_views.open_notification, name="open"),

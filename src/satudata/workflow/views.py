@@ -187,6 +187,27 @@ def transition(request: HttpRequest, slug: str, number: int, action: str) -> Htt
 
 @login_required
 @require_POST
+def choose_flow(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The walidata sets the flow this dataset follows from its next submission on."""
+    version = _version_or_404(request, slug, number)
+    try:
+        definition = services.choose_flow(request.user, version.dataset, request.POST.get("flow"))
+    except NotFound:
+        raise Http404(_("Version not found.")) from None
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    except (Conflict, ValidationFailed) as exc:
+        return _render_review(request, version, status=400, error=exc.message)
+    messages.success(
+        request,
+        _("From its next submission on, this dataset follows: %(flow)s.")
+        % {"flow": definition.name},
+    )
+    return redirect("workflow:review", slug=slug, number=number)
+
+
+@login_required
+@require_POST
 def comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A comment never moves the version, so it needs no state token; the service checks who
     may comment and where it may be pinned."""
