@@ -400,8 +400,10 @@ def build_figure(section: Section) -> FigureBlock:
     if result.problem or result.spec is None:
         raise ValidationFailed(result.problem or _("The chart could not be drawn."))
     dataset = chart.dataset
+    # The caption above the figure carries the title; the spec's own title would repeat it.
+    spec = {key: value for key, value in result.spec.items() if key != "title"}
     return FigureBlock(
-        svg=render.to_svg(result.spec),
+        svg=render.to_svg(spec),
         alt=result.summary or chart.title,
         source=source_for(dataset, dataset.published_version),
         is_map=chart.is_map,

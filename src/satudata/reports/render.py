@@ -49,8 +49,11 @@ def css_string(text: str) -> str:
 def _context(report: Report, period: Period, contents: list[SectionContent]) -> dict:
     for number, content in enumerate([c for c in contents if c.table], start=1):
         content.table_number = number
-    for number, content in enumerate([c for c in contents if c.figure], start=1):
-        content.figure_number = number
+    # Charts ("Gambar") and maps ("Peta") are numbered separately, as in BPS publications.
+    for is_map in (False, True):
+        figures = [c for c in contents if c.figure and c.figure.is_map == is_map]
+        for number, content in enumerate(figures, start=1):
+            content.figure_number = number
     return {
         "report": report,
         "period": period,
