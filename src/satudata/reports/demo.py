@@ -16,6 +16,9 @@ from satudata.core.permissions import SYSTEM
 logger = logging.getLogger(__name__)
 
 SLUG = "klungkung-dalam-angka-demo"
+CARDS_PER_CHAPTER_MAX = 3
+CHARTS_PER_CHAPTER_MAX = 2
+MAPS_PER_CHAPTER_MAX = 1
 POPULATION = "penduduk-kecamatan-sp2010-sp2020"
 POPULATION_SERIES = "penduduk-kabupaten-klungkung-menurut-sumber"
 POVERTY = "kemiskinan-kabupaten-klungkung"
@@ -43,34 +46,33 @@ def _dataset(slug: str):
     return Dataset.objects.filter(slug=slug, published_version__isnull=False).first()
 
 
-def _dashboards_items() -> dict:
-    """Charts, maps and indicators of the dashboards demo (contract D), when that app has them:
-    found by dataset and kind, since their keys are random."""
+def _dashboard_sections(*dataset_slugs: str) -> list[dict]:
+    """Indicator cards, then charts, then maps that the dashboards demo (contract D) made over
+    these datasets and the public may see; none when that app has none."""
     try:
         from satudata.dashboards.models import Chart, Indicator
     except ImportError:
-        return {}
-    found = {}
-    charts = Chart.objects.filter(dataset__slug=POPULATION).order_by("pk")
-    found["bar"] = charts.exclude(kind__in=["choropleth", "point_map"]).first()
-    found["map"] = charts.filter(kind="choropleth").first()
-    found["poverty_chart"] = (
-        Chart.objects.filter(dataset__slug=POVERTY)
-        .exclude(kind__in=["choropleth", "point_map"])
-        .order_by("pk")
-        .first()
+        return []
+    from satudata.core.permissions import ANONYMOUS
+
+    sections: list[dict] = [
+        {"kind": "indicator", "title": indicator.name, "config": {"indicator": indicator.slug}}
+        for indicator in Indicator.objects.visible_to(ANONYMOUS)
+        .filter(dataset__slug__in=dataset_slugs)
+        .order_by("pk")[:CARDS_PER_CHAPTER_MAX]
+    ]
+    charts = list(
+        Chart.objects.visible_to(ANONYMOUS).filter(dataset__slug__in=dataset_slugs).order_by("pk")
     )
-    found["indicators"] = list(
-        Indicator.objects.filter(
-            dataset__slug__in=[POPULATION_SERIES, POPULATION, POVERTY]
-        ).order_by("dataset__slug", "pk")
-    )
-    return found
+    plain = [c for c in charts if not c.is_map and c.kind != "table"][:CHARTS_PER_CHAPTER_MAX]
+    maps = [c for c in charts if c.kind == "choropleth"][:MAPS_PER_CHAPTER_MAX]
+    sections += [{"kind": "chart", "title": c.title, "config": {"chart": c.key}} for c in plain]
+    sections += [{"kind": "map", "title": c.title, "config": {"chart": c.key}} for c in maps]
+    return sections
 
 
 def _sections() -> list[dict]:
     """The publication's sections, in order; a section whose dataset is missing is left out."""
-    items = _dashboards_items()
     population = _dataset(POPULATION)
     sections: list[dict] = [
         {
@@ -83,11 +85,7 @@ def _sections() -> list[dict]:
             "kependudukan) tidak selalu dapat dibandingkan langsung.",
         },
     ]
-    indicators = items.get("indicators") or []
-    for indicator in indicators:
-        sections.append(
-            {"kind": "indicator", "title": indicator.name, "config": {"indicator": indicator.slug}}
-        )
+    sections += _dashboard_sections(POPULATION, POPULATION_SERIES)
     if population is not None:
         sections.append(
             {
@@ -108,14 +106,6 @@ def _sections() -> list[dict]:
                     "sort": ["kode_kecamatan"],
                 },
             }
-        )
-    if items.get("bar") is not None:
-        sections.append(
-            {"kind": "chart", "title": items["bar"].title, "config": {"chart": items["bar"].key}}
-        )
-    if items.get("map") is not None:
-        sections.append(
-            {"kind": "map", "title": items["map"].title, "config": {"chart": items["map"].key}}
         )
     series = _dataset(POPULATION_SERIES)
     if series is not None:
@@ -141,7 +131,9 @@ def _sections() -> list[dict]:
                 "tahun yang tersedia di dataset (BPS, dikutip media; lihat catatan dataset).",
             }
         )
-        if not indicators:
+        from_dashboards = _dashboard_sections(POVERTY)
+        sections += from_dashboards
+        if not any(item["kind"] == "indicator" for item in from_dashboards):
             sections += [
                 {
                     "kind": "indicator",
@@ -168,9 +160,6 @@ def _sections() -> list[dict]:
                     },
                 },
             ]
-        if items.get("poverty_chart") is not None:
-            chart = items["poverty_chart"]
-            sections.append({"kind": "chart", "title": chart.title, "config": {"chart": chart.key}})
         sections.append(
             {
                 "kind": "table",
@@ -198,6 +187,7 @@ def _sections() -> list[dict]:
                 "Pariwisata. Hanya bulan dan tahun yang tersedia di dataset yang ditampilkan.",
             }
         )
+        sections += _dashboard_sections(VISITORS, TOURISM_INCOME)
     if visitors is not None:
         sections.append(
             {
@@ -233,6 +223,7 @@ def _sections() -> list[dict]:
                 "puskesmas pembantu saja (lihat halaman dataset), sehingga jumlahnya bukan "
                 "jumlah seluruh fasilitas di kabupaten.",
             },
+            *_dashboard_sections(PUSTU),
             {
                 "kind": "table",
                 "title": "Puskesmas pembantu menurut puskesmas induk (sebagian)",
