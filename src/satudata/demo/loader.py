@@ -118,25 +118,25 @@ def _upload_and_publish(dataset, spec: DemoDataset) -> tuple[bool, bool]:
         filename, data = BOUNDARIES_FILE, boundaries_geojson()
     else:
         filename, data = spec.data_file, data_file_bytes(spec.data_file)
-    result = ingest_upload(
-        SYSTEM,
-        dataset,
-        filename=filename,
-        data=data,
-        message="Data demo Satu Data Klungkung (lihat deskripsi untuk sumbernya)",
-    )
-    version = result.version
+    sha256 = hashlib.sha256(data).hexdigest()
+    # Already uploaded (also when a later version exists: the review story's re-exports).
+    version = Version.objects.filter(dataset=dataset, raw_sha256=sha256).order_by("number").first()
+    created = False
     if version is None:
-        sha256 = hashlib.sha256(data).hexdigest()
-        version = (
-            Version.objects.filter(dataset=dataset, raw_sha256=sha256).order_by("-number").first()
+        result = ingest_upload(
+            SYSTEM,
+            dataset,
+            filename=filename,
+            data=data,
+            message="Data demo Satu Data Klungkung (lihat deskripsi untuk sumbernya)",
         )
+        version, created = result.version, result.created
     published_now = False
     if spec.publish and version is not None:
         dataset.refresh_from_db(fields=["published_version"])
         if dataset.published_version_id != version.pk:
             published_now = _review_and_publish(version)
-    return result.created, published_now
+    return created, published_now
 
 
 # Enough for any configured flow (submit, a few verification tiers, publish).
@@ -213,6 +213,9 @@ def load_demo(progress: ProgressCallback | None = None) -> DemoResult:
     from satudata.monitoring.demo import load_demo_daftar
 
     load_demo_daftar()  # this year's Daftar Data: some on time, late, overdue (issue 5)
+    from satudata.workflow.demo import load_demo as load_review_story
+
+    load_review_story()  # versions waiting in the review queue, a tidy bell (issue 5)
     _load_app_demos()
     return result
 

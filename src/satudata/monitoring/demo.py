@@ -5,7 +5,8 @@ some not yet due. Idempotent: a re-run changes nothing.
 Periods are chosen relative to today, so the story holds whenever the demo is loaded. Demo
 datasets get their first version at load time, i.e. after every past due date (late); for the
 few promises the story marks "on time", the first version's time is set back to a few days after
-the period ended — demo history only, never done outside the demo.
+the period ended — demo history only, never done outside the demo, and recorded in the audit
+trail as `demo.backdate` (old and new time, and why).
 """
 
 from __future__ import annotations
@@ -114,6 +115,29 @@ PROMISES: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
+def _backdate(version, delivered, promise) -> None:
+    """Set the demo version's upload time back to when the story says it was delivered, and
+    say so in the audit trail (who, which version, from when to when, why): the only place
+    a time is rewritten, demo only. Runs inside load_demo_daftar's transaction."""
+    from satudata.core import audit
+    from satudata.warehouse.models import Version
+
+    before = version.created_at
+    Version.objects.filter(pk=version.pk).update(created_at=delivered)
+    audit.record(
+        SYSTEM,
+        "demo.backdate",
+        version,
+        organisation_id=promise.organisation_id,
+        changes={
+            "created_at": [before.isoformat(), delivered.isoformat()],
+            "why": "Demo: riwayat contoh — versi ini dianggap diserahkan tepat waktu untuk "
+            f"janji Daftar Data “{promise.title}” ({promise.period_label}).",
+        },
+    )
+    refresh_deliveries([version.dataset_id])
+
+
 def load_demo_daftar(today: date | None = None) -> int:
     """Create or bring in line the demo Daftar Data of this year; returns the promise count."""
     from satudata.accounts.models import Organisation
@@ -155,6 +179,5 @@ def load_demo_daftar(today: date | None = None) -> int:
                 continue
             delivered = promise.accepts_from + timedelta(days=3, hours=10)
             if delivered < promise.due_before and first.created_at != delivered:
-                Version.objects.filter(pk=first.pk).update(created_at=delivered)
-                refresh_deliveries([first.dataset_id])
+                _backdate(first, delivered, promise)
     return len(rows)

@@ -1,6 +1,7 @@
-"""Scheduled reminders (issue 5 point 7): every morning each agency's produsen (a desa's operator) get what falls
-due in the next `SATUDATA_REMINDER_HORIZON_DAYS` days and what is late, in-app and by e-mail
-(through the workflow's notifications, which respect each user's e-mail choices)."""
+"""Scheduled reminders (issue 5 point 7): every morning each agency's produsen (a desa's
+operator) get what falls due in the next `SATUDATA_REMINDER_HORIZON_DAYS` days and what is late,
+in-app and by e-mail (through the workflow's notifications, which respect each user's e-mail
+choices)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from satudata.monitoring import conf
 from satudata.monitoring.models import DataPromise
 from satudata.monitoring.queries import NOT_DUE, OVERDUE, with_status
 from satudata.warehouse.tasks import huey
-from satudata.workflow.models import NotificationKind
+from satudata.workflow.models import Notification, NotificationKind
 from satudata.workflow.notifications import notify
+
+REMINDER_URL = "/daftar-data/"
 
 
 def _reminder_text(soon: list, late: list) -> str:
@@ -30,6 +33,19 @@ def _reminder_text(soon: list, late: list) -> str:
         lines.append(_("Due in the coming days (%(count)s):") % {"count": len(soon)})
         lines += [f"- {p.title} ({p.period_label}), {_('due')} {p.due_date:%Y-%m-%d}" for p in soon]
     return "\n".join(lines)
+
+
+def _reminded_today(now) -> set[int]:
+    """Users who already got today's Daftar Data reminder (local day)."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return set(
+        Notification.objects.filter(
+            kind=NotificationKind.OVERDUE,
+            url=REMINDER_URL,
+            created_at__gte=start,
+            created_at__lt=start + timedelta(days=1),
+        ).values_list("recipient_id", flat=True)
+    )
 
 
 def send_promise_reminders(now=None) -> int:
@@ -54,16 +70,19 @@ def send_promise_reminders(now=None) -> int:
         organisation_id__in=list(by_org), role__in=PRODUCING_ROLES
     ).select_related("user"):
         members.setdefault(membership.organisation_id, []).append(membership.user)
+    already = _reminded_today(now)
     reminded = 0
     for org_id, (soon, late) in by_org.items():
         if not (soon or late) or not members.get(org_id):
             continue
+        if {user.pk for user in members[org_id]} <= already:
+            continue  # a second scheduler (worker + server) ran today's reminder already
         with transaction.atomic():
             notify(
                 members[org_id],
                 NotificationKind.OVERDUE,
                 actor=SYSTEM,
-                url="/daftar-data/",
+                url=REMINDER_URL,
                 params={"message": _reminder_text(soon, late)},
             )
         reminded += 1

@@ -111,7 +111,10 @@ def start_embedded_worker(threads: int | None = None) -> EmbeddedConsumer:
         huey,
         workers=threads or int(getattr(settings, "SATUDATA_WORKER_THREADS", 1)),
         worker_type="thread",
-        periodic=False,
+        # Periodic tasks too (the daily review and Daftar Data reminders, report and connector
+        # schedules): started once in the server's parent process, so `--workers N` schedules
+        # them once; the daily tasks also skip what they already sent today.
+        periodic=True,
         check_worker_health=False,
     )
     consumer.start()
