@@ -20,6 +20,7 @@ from satudata.accounts import services
 from satudata.accounts.forms import ApiTokenForm, ChangePasswordForm, LoginForm, client_ip
 from satudata.accounts.models import ApiToken, Membership
 from satudata.core.errors import SatuDataError
+from satudata.core.permissions import actor_for
 
 
 class LoginView(auth_views.LoginView):
@@ -85,7 +86,11 @@ def profile(request):
         .select_related("organisation")
         .order_by("organisation__name", "role")
     )
-    return render(request, "accounts/profile.html", {"memberships": memberships})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": memberships, "is_walidata": actor_for(request.user).is_walidata},
+    )
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -179,10 +179,20 @@ def _outcome_case():
 OUTCOME_LABELS = {"ok": 200, "4xx": 400, "5xx": 500}
 
 
+def _naive_local(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(tzinfo=None).isoformat()
+
+
+def hourly_buckets(log_filter: LogFilter) -> bool:
+    """Hours for a period of up to 3 days, days beyond."""
+    return (log_filter.end - log_filter.start).days < 3
+
+
 def over_time(qs: QuerySet, log_filter: LogFilter) -> list[dict[str, Any]]:
     """Requests per hour (a period of up to 2 days) or per day, by outcome."""
-    hourly = (log_filter.end - log_filter.start).days < 2
-    trunc = TruncHour if hourly else TruncDay
+    trunc = TruncHour if hourly_buckets(log_filter) else TruncDay
     rows = (
         qs.annotate(bucket=trunc("created_at"), outcome=_outcome_case())
         .values("bucket", "outcome")
@@ -191,7 +201,8 @@ def over_time(qs: QuerySet, log_filter: LogFilter) -> list[dict[str, Any]]:
     )
     return [
         {
-            "time": timezone.localtime(row["bucket"]).isoformat() if row["bucket"] else None,
+            # Naive local time: the browser shows the portal's hours whatever its own zone.
+            "time": _naive_local(row["bucket"]),
             "outcome": _outcome_label(OUTCOME_LABELS[row["outcome"]]),
             "count": row["count"],
         }
@@ -264,6 +275,10 @@ def chart_specs(qs: QuerySet, log_filter: LogFilter) -> dict[str, dict[str, Any]
         },
     }
     time_values = over_time(qs, log_filter)
+    # A time unit gives each bar the width of its hour or day.
+    time_unit = "yearmonthdatehours" if hourly_buckets(log_filter) else "yearmonthdate"
+    start, end = _bounds(log_filter)
+    period = [_naive_local(start), _naive_local(end)]
     specs = {
         "time": {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -273,11 +288,18 @@ def chart_specs(qs: QuerySet, log_filter: LogFilter) -> dict[str, dict[str, Any]
             "data": {"values": time_values},
             "mark": {"type": "bar"},
             "encoding": {
-                "x": {"field": "time", "type": "temporal", "title": None},
+                "x": {
+                    "field": "time",
+                    "type": "temporal",
+                    "timeUnit": time_unit,
+                    "title": None,
+                    # The whole chosen period, so one busy day does not fill the chart.
+                    "scale": {"domain": period},
+                },
                 "y": {"field": "count", "type": "quantitative", "title": _("requests")},
                 "color": colour,
                 "tooltip": [
-                    {"field": "time", "type": "temporal", "timeUnit": "yearmonthdatehours"},
+                    {"field": "time", "type": "temporal", "timeUnit": time_unit},
                     {"field": "outcome"},
                     {"field": "count"},
                 ],

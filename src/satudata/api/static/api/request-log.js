@@ -15,6 +15,10 @@
       if (!spec.data || !spec.data.values || !spec.data.values.length) {
         return;
       }
+      // vega-embed makes its element inline-block, which has no width of its own: the
+      // "container" width of the spec would then be 0.
+      element.style.display = "block";
+      element.style.width = "100%";
       window.vegaEmbed(element, spec, { actions: false, renderer: "svg" });
     });
   }
