@@ -201,6 +201,9 @@ def _choropleth_data(config: ChartConfig, version, fields, conditions, shared) -
             )
             % {"count": len(unmatched), "codes": ", ".join(unmatched[:UNMATCHED_LISTED_MAX])}
         )
+    if highlight:
+        chosen = next((r.name for r in regions if r.code == highlight), highlight)
+        data.notes.append(_("%(name)s is outlined on the map.") % {"name": chosen})
     missing = sum(1 for r in data.records if r[VALUE] is None)
     if missing:
         data.notes.append(

@@ -228,6 +228,15 @@ class ChartResult:
     def ok(self) -> bool:
         return self.spec is not None and not self.problem
 
+    @property
+    def empty(self) -> bool:
+        """Drawn from no value at all (filters left nothing): say so instead of a blank frame."""
+        if self.data is None:
+            return False
+        if self.data.features and self.kind == ChartKind.CHOROPLETH:
+            return False  # the areas are drawn, grey, and the legend says "no data"
+        return not any(r.get(VALUE) is not None or "lat" in r for r in self.data.records)
+
     def table(self) -> tuple[list[str], list[list[Any]]]:
         """The data behind the chart: headers and raw rows (the CSV and the on-page table)."""
         if self.data is None:
@@ -786,6 +795,13 @@ def summarise(config: ChartConfig, data: ChartData, title: str) -> str:
             "last": last[CATEGORY],
             "count": len(values),
         }
+    if len(values) == 1:
+        only = values[0]
+        return _("%(title)s: %(category)s %(value)s.") % {
+            "title": title,
+            "category": only[CATEGORY],
+            "value": _value_text(only[VALUE], data.unit),
+        }
     top = max(values, key=lambda r: r[VALUE])
     bottom = min(values, key=lambda r: r[VALUE])
     label = lambda r: f"{r[CATEGORY]} \u2013 {r[SERIES]}" if SERIES in r else r[CATEGORY]  # noqa: E731
@@ -822,12 +838,15 @@ def _version_of(chart: Chart):
 
 
 def _cache_parts(chart: Chart, version, filters: SharedFilters) -> tuple:
+    # The whole configuration (not the row id) is in the key: builder previews of unsaved
+    # charts are cached too, and an edited chart never meets its old answer.
     return (
         "dashboards.chart",
-        2,
+        3,
         version.parquet_sha256,
-        chart.pk,
-        chart.updated_at.isoformat() if chart.updated_at else "",
+        version.pk,
+        chart.dataset_id,
+        repr(ChartConfig.of(chart)),
         filters.cache_parts(),
         get_language(),
         settings.SATUDATA_REGION_CODE,
