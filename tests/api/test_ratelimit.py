@@ -124,3 +124,16 @@ def test_limits_are_shared_through_redis(client, settings):
     codes = [client.get(PROBE, REMOTE_ADDR="10.9.0.5").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     caches["default"].clear()
+
+
+def test_the_machine_itself_has_no_address_limit_but_keys_keep_theirs(client, settings):
+    settings.SATUDATA_API_RATE_PER_IP = "1/3600"
+    settings.SATUDATA_API_RATE_PER_KEY = "1/3600"
+    codes = {client.get(PROBE, REMOTE_ADDR="127.0.0.1").status_code for _ in range(3)}
+    assert codes == {200}
+    _, key = services.create_api_token(make_user("rl_lokal"), name="lokal")
+    codes = [client.get(PROBE, HTTP_X_API_KEY=key).status_code for _ in range(2)]
+    assert codes == [200, 429]
+    settings.SATUDATA_API_RATE_EXEMPT = []
+    codes = [client.get(PROBE, REMOTE_ADDR="127.0.0.1").status_code for _ in range(2)]
+    assert codes == [200, 429]

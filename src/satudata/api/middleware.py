@@ -80,10 +80,11 @@ class ApiMiddleware:
     def _gate(self, request: HttpRequest) -> HttpResponse | None:
         """The early answer (401 bad key, 429 over the limit) or None to go on."""
         ip = ratelimit.client_ip(request)
+        ip_rate = None if ratelimit.ip_exempt(ip) else ratelimit.ip_rate()
         try:
             token = api_token(request)
         except AuthenticationFailed as exc:
-            rate = ratelimit.ip_rate()
+            rate = ip_rate
             if rate is not None:
                 verdict = ratelimit.hit(f"ip:{ip}", rate)
                 if not verdict.allowed:
@@ -92,7 +93,7 @@ class ApiMiddleware:
         if token is not None:
             rate, bucket, scope = ratelimit.key_rate(), f"key:{token.pk}", "key"
         else:
-            rate, bucket, scope = ratelimit.ip_rate(), f"ip:{ip}", "ip"
+            rate, bucket, scope = ip_rate, f"ip:{ip}", "ip"
         if rate is None:
             return None
         verdict = ratelimit.hit(bucket, rate)

@@ -5,7 +5,10 @@ local-memory cache. With the default local-memory cache every server process cou
 (a limit of N per process); with `SATUDATA_REDIS_URL` the processes and machines share one count.
 
 Rates are written `"<requests>/<seconds>"` (`"600/60"`: 600 requests a minute); `"0"` or an
-empty value switches that limit off.
+empty value switches that limit off. Addresses in `SATUDATA_API_RATE_EXEMPT` (by default the
+machine itself: health checks, local scripts, benchmarks) have no per-address limit; a key keeps
+its limit wherever it comes from. Behind a reverse proxy, `SATUDATA_API_TRUSTED_PROXIES` must name
+it, or every client would look like the proxy.
 """
 
 from __future__ import annotations
@@ -76,11 +79,20 @@ def hit(bucket: str, rate: Rate, now: float | None = None) -> Verdict:
     )
 
 
+def _networks(items) -> list:
+    return [ipaddress.ip_network(item.strip(), strict=False) for item in items or ()]
+
+
 def _trusted_proxies() -> list:
-    networks = []
-    for item in getattr(settings, "SATUDATA_API_TRUSTED_PROXIES", ()) or ():
-        networks.append(ipaddress.ip_network(item.strip(), strict=False))
-    return networks
+    return _networks(getattr(settings, "SATUDATA_API_TRUSTED_PROXIES", ()))
+
+
+def ip_exempt(address: str | None) -> bool:
+    """True for addresses in SATUDATA_API_RATE_EXEMPT (by default the machine itself)."""
+    if not address:
+        return False
+    exempt = getattr(settings, "SATUDATA_API_RATE_EXEMPT", ("127.0.0.0/8", "::1/128"))
+    return _is_trusted(address, _networks(exempt))
 
 
 def _is_trusted(address: str, networks: list) -> bool:
