@@ -297,6 +297,106 @@ def test_compare_respects_visibility(client_for, two_versions, penduduk, world):
     assert anonymous.get(compare_url(hidden)).status_code == 404
 
 
+# --- large comparisons in the background -----------------------------------------------------
+
+
+@pytest.fixture
+def fresh_blobs(settings, tmp_path):
+    """A blob folder of this test alone (no stored comparison, no worker heartbeat of others);
+    list it before the fixtures that make versions."""
+    settings.BLOB_ROOT = tmp_path / "blobs"
+    settings.BLOB_ROOT.mkdir()
+    settings.SATUDATA_COMPARE_INLINE_MAX_ROWS = 0  # every comparison counts as large
+
+
+@pytest.fixture
+def background(fresh_blobs, monkeypatch):
+    """A worker is 'alive' (heartbeat), and the queue is a list the test empties by running
+    each queued task's own function, as the worker would."""
+    from satudata.warehouse import comparisons, tasks
+
+    tasks.beat()
+    queued = []
+    task = comparisons.compare_task
+    monkeypatch.setattr(comparisons, "compare_task", lambda *args: queued.append(args))
+
+    def run_queued() -> int:
+        count = len(queued)
+        while queued:
+            task.call_local(*queued.pop(0))
+        return count
+
+    return queued, run_queued
+
+
+def test_large_comparison_runs_in_the_background_and_the_page_polls(
+    background, client_for, two_versions, penduduk
+):
+    queued, run_queued = background
+    client = client_for("produsen_own")
+    url = compare_url(penduduk)
+    response = client.get(url, {"a": 1, "b": 2})
+    html = response.content.decode()
+    assert response.status_code == 200 and len(queued) == 1
+    assert "in the background" in html and "You may leave this page" in html
+    assert f'hx-get="{url}?a=1&amp;b=2"' in html and 'hx-trigger="every 1000ms"' in html
+    assert 'http-equiv="refresh"' in html  # without JavaScript
+    assert "111995" not in html
+    # Polling while the job waits: the same state, no second job for the same comparison.
+    partial = client.get(url, {"a": 1, "b": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<div id="compare-result"') and "hx-trigger" in partial
+    assert "<html" not in partial and len(queued) == 1
+    assert run_queued() == 1
+    done = client.get(url, {"a": 1, "b": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in done and "<del>111918</del> → <ins>111995</ins>" in done
+    # Other pages and kinds are read from the stored comparison: no new job.
+    added = client.get(url, {"a": 1, "b": 2, "show": "added"}).content.decode()
+    assert "Kota Uji" in added and not queued
+    # Another user asking for the same comparison gets the stored result too.
+    assert "111995" in client_for("walidata").get(url, {"a": 1, "b": 2}).content.decode()
+
+
+def test_a_failed_background_comparison_says_so_and_can_be_retried(
+    fresh_blobs, client_for, two_versions, penduduk, monkeypatch
+):
+    """No worker heartbeat: the job runs in the request."""
+    from satudata.warehouse import comparisons
+
+    def out_of_memory(*args):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(comparisons, "work_out_comparison", out_of_memory)
+    client = client_for("produsen_own")
+    html = client.get(compare_url(penduduk), {"a": 1, "b": 2}).content.decode()
+    assert "The comparison could not be worked out" in html and "Try again" in html
+    assert "hx-trigger" not in html  # nothing runs: no polling
+    monkeypatch.undo()
+    # Asking again without retry keeps the message; "Try again" works it out.
+    assert "Try again" in client.get(compare_url(penduduk), {"a": 1, "b": 2}).content.decode()
+    retried = client.get(compare_url(penduduk), {"a": 1, "b": 2, "retry": "1"})
+    assert "<del>111918</del> → <ins>111995</ins>" in retried.content.decode()
+
+
+def test_a_stored_comparison_is_complete_or_absent(fresh_blobs, two_versions):
+    """Worked out under a temporary name and renamed: an interrupted run leaves no folder that
+    a page would read as a finished comparison."""
+    from satudata.warehouse.versions import comparison_folder, comparison_id, comparisons_dir
+
+    first, second = two_versions
+    with pytest.raises(ValidationFailed):
+        compare_versions(first, second, key=["tidak_ada"])
+    assert not list(comparisons_dir().iterdir())
+    compare_versions(first, second)
+    folder = comparison_folder(comparison_id(first, second, ["kode"]))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "added.parquet",
+        "changed.parquet",
+        "removed.parquet",
+        "summary.json",
+    ]
+    assert [p.name for p in comparisons_dir().iterdir()] == [folder.name]
+
+
 # --- the version list ------------------------------------------------------------------------
 
 

@@ -20,10 +20,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from satudata.catalog.models import Dataset
 from satudata.core.errors import NotFound, PermissionDenied, ValidationFailed
-from satudata.warehouse import queries, services
+from satudata.warehouse import comparisons, queries, services
 from satudata.warehouse.dataview import DataQuery, column_stats, data_page, parse_query
 from satudata.warehouse.models import Version
-from satudata.warehouse.versions import DIFF_KINDS, compare_versions
+from satudata.warehouse.versions import (
+    DIFF_KINDS,
+    ComparisonPending,
+    choose_key,
+    compare_versions,
+    inline_row_limit,
+)
 
 VERSION_NUMBER_MAX = 2**31 - 1
 
@@ -117,9 +123,16 @@ def _default_pair(versions: list[Version]) -> tuple[Version | None, Version | No
     return versions[1], versions[0]
 
 
+COMPARE_POLL_MS = 1000
+
+
 @require_GET
 def version_compare(request: HttpRequest, slug: str) -> HttpResponse:
-    """`?a=<older>&b=<newer>[&key=<column>][&show=changed|added|removed][&page=N]`."""
+    """`?a=<older>&b=<newer>[&key=<column>][&show=changed|added|removed][&page=N]`.
+
+    Large versions are compared in the background (comparisons.py): the page then shows the
+    job's progress and polls (htmx, or a refresh without JavaScript) until the result is there.
+    An htmx request gets only the result part of the page."""
     dataset = _visible_dataset(request, slug)
     versions = queries.versions_for(request.user, dataset)
     old, new = _default_pair(versions)
@@ -137,21 +150,45 @@ def version_compare(request: HttpRequest, slug: str) -> HttpResponse:
         "key": key,
         "kinds": DIFF_KINDS,
         "diff": None,
+        "pending": None,
+        "poll_ms": COMPARE_POLL_MS,
         "error": "",
     }
     status = 200
     if old is not None and new is not None:
         try:
-            context["diff"] = compare_versions(
-                old,
-                new,
-                key=key,
-                kind=show if show in DIFF_KINDS else None,
-                page=request.GET.get("page", 1),
-            )
+            context["diff"], context["pending"] = _compare(request, old, new, key, show)
         except ValidationFailed as exc:
             context["error"], status = exc.message, 400
-    return render(request, "warehouse/version_compare.html", context, status=status)
+    if context["pending"] is not None:
+        params = request.GET.copy()
+        params.pop("retry", None)  # polling must not start a failed comparison again
+        context["poll_url"] = f"{request.path}?{params.urlencode()}"
+        context["retry_url"] = f"{context['poll_url']}&retry=1"
+    template = "warehouse/version_compare.html"
+    if request.htmx:
+        template = "warehouse/_compare_result.html"
+    return render(request, template, context, status=status)
+
+
+def _compare(request: HttpRequest, old: Version, new: Version, key: list[str], show):
+    """(the comparison, None) when it is ready or small enough to work out now; otherwise
+    (None, the background job's state)."""
+    arguments = {
+        "key": key,
+        "kind": show if show in DIFF_KINDS else None,
+        "page": request.GET.get("page", 1),
+    }
+    small = (old.row_count or 0) + (new.row_count or 0) <= inline_row_limit()
+    try:
+        return compare_versions(old, new, compute=small, **arguments), None
+    except ComparisonPending:
+        chosen, _source = choose_key(old, new, key)
+        state = comparisons.start(old, new, chosen, retry=request.GET.get("retry") == "1")
+    try:  # done already (no worker: it ran in this request)
+        return compare_versions(old, new, compute=False, **arguments), None
+    except ComparisonPending:
+        return None, state
 
 
 # --- restore --------------------------------------------------------------------------------

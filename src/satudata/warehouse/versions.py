@@ -6,8 +6,10 @@ The comparison runs in DuckDB over the two immutable Parquet files:
   same key, some other cell different (each changed cell shown old → new);
 - without a key (or when the key is not unique), rows are compared whole, as multisets
   (`EXCEPT ALL`): a row that changed shows as one removed and one added row.
-Schema changes (fields added, removed, type changed) come from the two Table Schemas. Counts and
-pages are cached by the two Parquet hashes: versions never change.
+Schema changes (fields added, removed, type changed) come from the two Table Schemas. A
+comparison is worked out once and stored (counts + every listed row, per kind, as small Parquet
+files named by a digest of both Parquet hashes, the key and the schemas: versions never change);
+pages are read from it. Large versions are worked out in the background (comparisons.py).
 
 `restore_version` makes a new draft with the content and schema of an old version (a new version
 number; history is never rewritten). Same content as the newest version → nothing new.
@@ -15,11 +17,18 @@ number; history is never rewritten). Same content as the newest version → noth
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import shutil
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -285,60 +294,63 @@ _KIND_CONDITIONS = {
 }
 
 
-def _page_keys(sides: _Sides, table: str, key: list[str], kind: str, size: int, offset: int):
-    """One page of key values of this kind, in key order, into the temp table `page_keys`."""
+def _all_keys(sides: _Sides, table: str, key: list[str], kind: str) -> None:
+    """Every key value of this kind into the temp table `page_keys`."""
     keys = ", ".join(f"__k{i}" for i in range(len(key)))
     sides.con.execute(
         f"CREATE OR REPLACE TEMP TABLE page_keys AS SELECT {keys} FROM {table} "  # noqa: S608
-        f"WHERE {_KIND_CONDITIONS[kind]} ORDER BY {keys} LIMIT ? OFFSET ?",
-        [size, offset],
+        f"WHERE {_KIND_CONDITIONS[kind]}"
     )
 
 
-def _keyed_page(
-    sides: _Sides, diff_kind: str, key: list[str], compared: list[str], size: int, offset: int
-) -> tuple[list[str], list[Any]]:
-    """The rows of one page: whole rows for added/removed, changed cells for changed rows.
-    Only the page's keys are read cell by cell."""
-    _page_keys(sides, _keyed(sides, key, compared), key, diff_kind, size, offset)
-    order = ", ".join(f"p.__k{i}" for i in range(len(key)))
+def _copy(sides: _Sides, sql: str, target: Path) -> None:
+    sides.con.execute(
+        f"COPY ({sql}) TO {engine.quote_literal(str(target))} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+    )
+
+
+def _write_keyed_kind(
+    sides: _Sides, diff_kind: str, key: list[str], compared: list[str], target: Path
+) -> dict[str, Any]:
+    """Every row of one kind into `target`, with positional column names (`c0…` for whole
+    rows, `k0…` + `a<i>`/`b<i>`/`d<i>` for changed cells) and the key as `__k0…` to order by.
+    Only the keys of this kind are joined back to the versions."""
+    _all_keys(sides, _keyed(sides, key, compared), key, diff_kind)
+    order = [f"__k{i}" for i in range(len(key))]
+    keys = ", ".join(f"p.{name}" for name in order)
     if diff_kind in ("added", "removed"):
         view, alias = ("vb", "b") if diff_kind == "added" else ("va", "a")
         names = sides.names(view)
         on_page = " AND ".join(
             f"{sides.side(name, alias)} IS NOT DISTINCT FROM p.__k{i}" for i, name in enumerate(key)
         )
-        selected = ", ".join(f"{alias}.{engine.quote_identifier(n)}" for n in names)
-        sql = (
-            f"SELECT {selected} FROM page_keys AS p "  # noqa: S608
-            f"JOIN {view} AS {alias} ON {on_page} ORDER BY {order}"
+        selected = ", ".join(
+            f"{alias}.{engine.quote_identifier(n)} AS c{i}" for i, n in enumerate(names)
         )
-        return names, [list(row) for row in sides.con.execute(sql).fetchall()]
-    parts = [f"b.{engine.quote_identifier(name)}" for name in key]
-    for name in compared:
+        sql = (
+            f"SELECT {selected}, {keys} FROM page_keys AS p "  # noqa: S608
+            f"JOIN {view} AS {alias} ON {on_page}"
+        )
+        _copy(sides, sql, target)
+        return {"columns": names, "order": order}
+    parts = [f"b.{engine.quote_identifier(name)} AS k{i}" for i, name in enumerate(key)]
+    for i, name in enumerate(compared):
         left, right = sides.pair(name)
         parts += [
-            f"a.{engine.quote_identifier(name)}",
-            f"b.{engine.quote_identifier(name)}",
-            f"{left} IS DISTINCT FROM {right}",
+            f"a.{engine.quote_identifier(name)} AS a{i}",
+            f"b.{engine.quote_identifier(name)} AS b{i}",
+            f"{left} IS DISTINCT FROM {right} AS d{i}",
         ]
     on_page = " AND ".join(
         f"{sides.side(name, 'b')} IS NOT DISTINCT FROM p.__k{i}" for i, name in enumerate(key)
     )
     sql = (
-        f"SELECT {', '.join(parts)} FROM page_keys AS p "  # noqa: S608
-        f"JOIN vb AS b ON {on_page} JOIN va AS a ON {sides.join_on(key)} ORDER BY {order}"
+        f"SELECT {', '.join(parts)}, {keys} FROM page_keys AS p "  # noqa: S608
+        f"JOIN vb AS b ON {on_page} JOIN va AS a ON {sides.join_on(key)}"
     )
-    found = []
-    for row in sides.con.execute(sql).fetchall():
-        key_values, rest = list(row[: len(key)]), row[len(key) :]
-        cells = [
-            (name, rest[3 * i], rest[3 * i + 1])
-            for i, name in enumerate(compared)
-            if rest[3 * i + 2]
-        ]
-        found.append(ChangedRow(key=key_values, cells=cells))
-    return key, found
+    _copy(sides, sql, target)
+    return {"columns": list(key), "order": order}
 
 
 def _surplus(sides: _Sides, compared: list[str]) -> str:
@@ -367,41 +379,180 @@ def _whole_row_counts(sides: _Sides, compared: list[str]) -> tuple[int, int, int
     return int(added), int(removed), 0
 
 
-def _whole_row_page(
-    sides: _Sides, diff_kind: str, compared: list[str], size: int, offset: int
-) -> tuple[list[str], list[Any]]:
+def _write_whole_kind(
+    sides: _Sides, diff_kind: str, compared: list[str], target: Path
+) -> dict[str, Any]:
     """Rows of one version that the other lacks (as a multiset: a row twice here and once
-    there is listed once), in file order."""
-    if diff_kind == "changed":
-        return compared, []
+    there is listed once) into `target` as `c0…`, with their file position `__o` to order by."""
     keep, alias = ("vb", "b") if diff_kind == "added" else ("va", "a")
-    order = POSITION if sides.has_position else "ALL"
-    if not compared:
-        result = sides.con.execute(
-            f"SELECT * EXCLUDE ({POSITION}) FROM {keep} ORDER BY {POSITION} LIMIT ? OFFSET ?"  # noqa: S608
-            if sides.has_position
-            else f"SELECT * FROM {keep} ORDER BY ALL LIMIT ? OFFSET ?",  # noqa: S608
-            [size, offset],
+    position = f"{alias}.{POSITION}" if sides.has_position else "0"
+    if not compared:  # nothing in common: every row of that side
+        names = sides.names(keep)
+        selected = ", ".join(
+            f"{alias}.{engine.quote_identifier(n)} AS c{i}" for i, n in enumerate(names)
         )
-        return [c[0] for c in result.description], [list(row) for row in result.fetchall()]
+        ordered = f", {position} AS __o" if sides.has_position else ""
+        _copy(sides, f"SELECT {selected}{ordered} FROM {keep} AS {alias}", target)  # noqa: S608
+        return {"columns": names, "order": ["__o"] if sides.has_position else []}
     table = _surplus(sides, compared)
     extra = "net" if diff_kind == "added" else "-net"
-    selected = ", ".join(
-        f"{sides.side(name, alias)} AS {engine.quote_identifier(name)}" for name in compared
-    )
-    position = f"{alias}.{POSITION}" if sides.has_position else "0"
+    selected = ", ".join(f"{sides.side(name, alias)} AS c{i}" for i, name in enumerate(compared))
     sql = (
         f"WITH extra AS (SELECT h, {extra} AS n FROM {table} WHERE {extra} > 0), "  # noqa: S608
         f"candidates AS (SELECT {selected}, {sides.row_hash(compared, alias)} AS __h, "
-        f"{position} AS __pos FROM {keep} AS {alias} "
+        f"{position} AS __o FROM {keep} AS {alias} "
         f"SEMI JOIN extra ON {sides.row_hash(compared, alias)} = extra.h), "
-        "ranked AS (SELECT c.*, row_number() OVER (PARTITION BY c.__h ORDER BY c.__pos) AS __k, "
+        "ranked AS (SELECT c.*, row_number() OVER (PARTITION BY c.__h ORDER BY c.__o) AS __k, "
         "extra.n AS __n FROM candidates AS c JOIN extra ON c.__h = extra.h) "
-        f"SELECT * EXCLUDE (__h, __pos, __k, __n) FROM ranked WHERE __k <= __n "
-        f"ORDER BY {'__pos' if order == POSITION else 'ALL'} LIMIT ? OFFSET ?"
+        f"SELECT * EXCLUDE (__h, __k, __n{'' if sides.has_position else ', __o'}) "
+        "FROM ranked WHERE __k <= __n"
     )
-    result = sides.con.execute(sql, [size, offset])
-    return [c[0] for c in result.description], [list(row) for row in result.fetchall()]
+    _copy(sides, sql, target)
+    return {"columns": list(compared), "order": ["__o"] if sides.has_position else []}
+
+
+# --- stored comparisons --------------------------------------------------------------------
+#
+# A comparison is worked out once and kept as small Parquet files (one per kind of row) plus a
+# summary, in BLOB_ROOT/comparisons/<id>/, where the id is a digest of both Parquet hashes, the
+# key and both schemas' column types: the inputs are immutable, so the result never goes stale.
+# Pages are then read from those files in milliseconds, by any process (web server or worker).
+
+COMPARISON_REVISION = "1"
+
+
+class ComparisonPending(Exception):
+    """The comparison has not been worked out yet and is too large to do in a request."""
+
+    def __init__(self, comparison_id: str) -> None:
+        super().__init__(comparison_id)
+        self.comparison_id = comparison_id
+
+
+def comparisons_dir() -> Path:
+    folder = Path(settings.BLOB_ROOT) / "comparisons"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def comparison_id(old: Version, new: Version, key: list[str]) -> str:
+    parts = [
+        COMPARISON_REVISION,
+        old.parquet_sha256,
+        new.parquet_sha256,
+        list(key),
+        list(_types(old).items()),
+        list(_types(new).items()),
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
+
+
+def comparison_folder(comparison_id_: str) -> Path:
+    return comparisons_dir() / comparison_id_
+
+
+def _summary(old: Version, new: Version, key: list[str], folder: Path) -> dict[str, Any]:
+    """Work the comparison out into `folder`: counts, then every listed row per kind."""
+    sides = _Sides(old, new)
+    try:
+        common = common_names(old, new)
+        summary: dict[str, Any] = {"key": [], "key_problem_version": 0, "kinds": {}}
+        if key:
+            compared = [name for name in common if name not in key]
+            dup_old, dup_new, added, removed, changed = _keyed_summary(sides, key, compared)
+            if not (dup_old or dup_new):
+                summary.update(key=key, compared=compared)
+                counts = {"changed": changed, "added": added, "removed": removed}
+                for kind in DIFF_KINDS:
+                    if counts[kind]:
+                        layout = _write_keyed_kind(
+                            sides, kind, key, compared, folder / f"{kind}.parquet"
+                        )
+                        summary["kinds"][kind] = {"count": counts[kind], **layout}
+                    else:
+                        summary["kinds"][kind] = {"count": 0, "columns": [], "order": []}
+                return summary
+            summary["key_problem_version"] = old.number if dup_old else new.number
+        added, removed, _ = _whole_row_counts(sides, common)
+        summary["compared"] = common
+        counts = {"changed": 0, "added": added, "removed": removed}
+        for kind in DIFF_KINDS:
+            if counts[kind]:
+                layout = _write_whole_kind(sides, kind, common, folder / f"{kind}.parquet")
+                summary["kinds"][kind] = {"count": counts[kind], **layout}
+            else:
+                summary["kinds"][kind] = {"count": 0, "columns": [], "order": []}
+        return summary
+    finally:
+        sides.close()
+
+
+def work_out_comparison(old: Version, new: Version, key: list[str]) -> Path:
+    """Work out and store the comparison of `old` and `new` matched by `key` ([]: whole rows);
+    returns its folder. Written under a temporary name and renamed into place, so a reader sees
+    a whole comparison or none; a crash leaves only a temporary folder."""
+    folder = comparison_folder(comparison_id(old, new, key))
+    if (folder / "summary.json").is_file():
+        return folder
+    work = comparisons_dir() / f".tmp-{uuid.uuid4().hex}"
+    work.mkdir()
+    try:
+        summary = _summary(old, new, key, work)
+        (work / "summary.json").write_text(json.dumps(summary, ensure_ascii=False))
+        try:
+            os.rename(work, folder)
+        except OSError:  # another process finished the same comparison first
+            if not (folder / "summary.json").is_file():
+                raise
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return folder
+
+
+def _stored_summary(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_rows(folder: Path, kind: str, layout: dict, size: int, offset: int) -> list[tuple]:
+    """One page of stored rows of `kind`, in key (or file) order, without the order columns."""
+    path = folder / f"{kind}.parquet"
+    if not layout.get("count") or not path.is_file():
+        return []
+    order = ", ".join(layout["order"]) or "ALL"
+    hidden = ", ".join(name for name in layout["order"] if name.startswith("__"))
+    selected = f"* EXCLUDE ({hidden})" if hidden else "*"
+    con = engine.connect()
+    try:
+        return con.execute(
+            f"SELECT {selected} FROM read_parquet(?) ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608 - our own column names
+            [str(path), size, offset],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _page_rows(
+    folder: Path, summary: dict, kind: str, size: int, offset: int
+) -> tuple[list[str], list[Any]]:
+    layout = summary["kinds"][kind]
+    rows = _read_rows(folder, kind, layout, size, offset)
+    if kind != "changed":
+        return layout["columns"] or summary["compared"], [list(row) for row in rows]
+    key, compared = summary["key"], summary["compared"]
+    found = []
+    for row in rows:
+        key_values, rest = list(row[: len(key)]), row[len(key) :]
+        cells = [
+            (name, rest[3 * i], rest[3 * i + 1])
+            for i, name in enumerate(compared)
+            if rest[3 * i + 2]
+        ]
+        found.append(ChangedRow(key=key_values, cells=cells))
+    return key, found
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -414,6 +565,11 @@ def _page_number(value: Any) -> int:
         return 1
 
 
+def inline_row_limit() -> int:
+    """Comparisons of versions with more rows than this together run in the background."""
+    return int(getattr(settings, "SATUDATA_COMPARE_INLINE_MAX_ROWS", 1_000_000))
+
+
 def compare_versions(
     old: Version,
     new: Version,
@@ -422,11 +578,14 @@ def compare_versions(
     kind: str | None = None,
     page: Any = 1,
     page_size: int = DIFF_PAGE_SIZE,
+    compute: bool = True,
 ) -> VersionDiff:
     """What changed from `old` to `new` (both already permission-checked).
 
     `key` overrides the schema's primary key; `kind` picks the listed rows (changed, added or
-    removed; by default the first kind that has rows), `page` the page of that list.
+    removed; by default the first kind that has rows), `page` the page of that list. A
+    comparison not worked out yet is worked out now — or, with `compute=False`,
+    ComparisonPending is raised (the caller starts a background job: comparisons.py).
     """
     for version in (old, new):
         if not version.parquet_sha256 or not blobs.exists(version.parquet_sha256):
@@ -435,73 +594,48 @@ def compare_versions(
             )
     chosen, key_source = choose_key(old, new, key)
     schema = schema_changes(old, new)
-    sides = _Sides(old, new)
-    try:
-        key_problem = ""
-        common = common_names(old, new)
-        compared = [name for name in common if name not in chosen]
-        if chosen:
-            key_names = list(chosen)
-            dup_old, dup_new, added, removed, changed = _cached(
-                old,
-                new,
-                ("keyed", key_names),
-                lambda: _keyed_summary(sides, key_names, compared),
-            )
-            if dup_old or dup_new:
-                key_problem = _(
-                    "The key (%(key)s) is not unique in version %(number)d, so rows are "
-                    "compared whole instead."
-                ) % {"key": ", ".join(chosen), "number": old.number if dup_old else new.number}
-                chosen, key_source = [], ""
-        if not chosen:
-            compared = common
-            added, removed, changed = _cached(
-                old, new, ("whole", common), lambda: _whole_row_counts(sides, common)
-            )
-        counts = {"changed": changed, "added": added, "removed": removed}
-        if kind not in DIFF_KINDS or (kind == "changed" and not chosen):
-            kind = next((k for k in DIFF_KINDS if counts[k]), "changed" if chosen else "added")
-        size = max(1, int(page_size))
-        number = min(_page_number(page), max(1, math.ceil(counts[kind] / size)))
-        offset = (number - 1) * size
-        if chosen:
-            columns, rows = _cached(
-                old,
-                new,
-                ("keyed-page", chosen, kind, size, offset),
-                lambda: _keyed_page(sides, kind, chosen, compared, size, offset),
-            )
-        else:
-            columns, rows = _cached(
-                old,
-                new,
-                ("wpage", common, kind, size, offset),
-                lambda: _whole_row_page(sides, kind, common, size, offset),
-            )
-    finally:
-        sides.close()
+    cid = comparison_id(old, new, chosen)
+    folder = comparison_folder(cid)
+    summary = _stored_summary(folder)
+    if summary is None:
+        if not compute:
+            raise ComparisonPending(cid)
+        folder = work_out_comparison(old, new, chosen)
+        summary = _stored_summary(folder)
+    key_problem = ""
+    if chosen and not summary["key"]:
+        key_problem = _(
+            "The key (%(key)s) is not unique in version %(number)d, so rows are "
+            "compared whole instead."
+        ) % {"key": ", ".join(chosen), "number": summary["key_problem_version"]}
+        chosen, key_source = [], ""
+    counts = {k: int(summary["kinds"][k]["count"]) for k in DIFF_KINDS}
+    if kind not in DIFF_KINDS or (kind == "changed" and not chosen):
+        kind = next((k for k in DIFF_KINDS if counts[k]), "changed" if chosen else "added")
+    size = max(1, int(page_size))
+    number = min(_page_number(page), max(1, math.ceil(counts[kind] / size)))
+    offset = (number - 1) * size
+    columns, rows = cached_query(
+        ("diff", cid, kind, size, offset),
+        lambda: _page_rows(folder, summary, kind, size, offset),
+    )
     return VersionDiff(
         old=old,
         new=new,
         key=chosen,
         key_source=key_source,
         key_problem=key_problem,
-        compared=compared,
+        compared=summary["compared"],
         schema=schema,
-        added=added,
-        removed=removed,
-        changed=changed,
+        added=counts["added"],
+        removed=counts["removed"],
+        changed=counts["changed"],
         kind=kind,
         page=number,
         page_size=size,
         columns=columns,
         rows=rows,
     )
-
-
-def _cached(old: Version, new: Version, parts: tuple, compute):
-    return cached_query(("diff", old.parquet_sha256, new.parquet_sha256, *parts), compute)
 
 
 # --- restore -------------------------------------------------------------------------------
