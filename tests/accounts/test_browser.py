@@ -1,30 +1,25 @@
 """Account pages and the site frame in a real browser: accessibility, keyboard, phone layout.
 
-The browser runs in a worker thread with its own Playwright instance (Playwright's sync API
-allows one per thread and tests/e2e keeps a session-wide one in the main thread), so this module
-runs alongside tests/e2e in one pytest session.
+The browser runs in a worker thread with its own Playwright instance (tests/e2e/browser.py:
+`browser_runner`), so this module runs alongside tests/e2e in one pytest session.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from satudata.accounts import services
 from satudata.core.permissions import SYSTEM
 from tests.e2e.browser import (
-    CHROMIUM_ARGS,
-    CHROMIUM_PATH,
     DESKTOP,
     PHONE,
     Browsing,
+    browser_runner,
     check_accessibility,
     log_in,
     log_out,
-    new_browsing,
     overflowing_elements,
     page_width,
     save_screenshot,
@@ -34,46 +29,10 @@ from tests.factories import DEFAULT_PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def _run(base_url: str, viewport: dict, check: Callable[[Browsing], None]) -> list[str]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            session = new_browsing(browser, base_url, viewport)
-            try:
-                check(session)
-                return session.problems.take()
-            finally:
-                session.context.close()
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def in_browser(live_server) -> Callable[..., None]:
     """Run `check(session)` in a fresh Chromium context (own thread); fail on leftover problems."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package 'playwright' is not installed (uv sync --group dev)")
-    if not CHROMIUM_PATH.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)")
-
-    def run(check: Callable[[Browsing], None], viewport: dict = DESKTOP) -> None:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            leftover = pool.submit(_run, live_server.url, viewport, check).result()
-        assert not leftover, f"browser problems after the last check: {leftover}"
-
-    return run
+    return browser_runner(live_server.url)
 
 
 @pytest.fixture

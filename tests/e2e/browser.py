@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 
+T = TypeVar("T")
 CHROMIUM_PATH = Path(os.environ.get("SATUDATA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -216,3 +220,73 @@ def log_out(browsing: Browsing) -> None:
         "log-out did not bring back the log-in link"
     )
     assert page.locator("form[action='/akun/keluar/']").count() == 0
+
+
+# --- a browser of its own, in a worker thread -----------------------------------------------
+# Playwright's sync API allows one instance per thread, and tests/e2e keeps a session-wide one
+# in the main thread; browser tests outside tests/e2e (accounts, regions, workflow) run their
+# own in a worker thread through these helpers, so every module runs in one pytest session.
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip the test with `reason`; under CI=true fail instead (a skipped browser proves
+    nothing)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_browser() -> None:
+    """Playwright and Chromium are there, or the test is skipped (failed under CI=true)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        browser_unavailable(
+            "the Python package 'playwright' is not installed (uv sync --group dev)"
+        )
+    if not CHROMIUM_PATH.exists():
+        browser_unavailable(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)")
+
+
+def _with_own_browser(work: Callable[[object], T]) -> T:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            return work(browser)
+        finally:
+            browser.close()
+
+
+def in_own_browser_thread(work: Callable[[object], T]) -> T:
+    """Run `work(browser)` with a Chromium of its own in a worker thread; returns its result
+    (exceptions, pytest failures included, are raised here)."""
+    require_browser()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_with_own_browser, work).result()
+
+
+def browser_runner(base_url: str) -> Callable[..., None]:
+    """`run(check, viewport=DESKTOP)`: `check(session)` in a fresh context on `base_url` in its
+    own browser thread; problems left after the check's last assertion fail the test."""
+    require_browser()
+
+    def session_check(check: Callable[[Browsing], None], viewport: dict) -> Callable:
+        def work(browser) -> list[str]:
+            session = new_browsing(browser, base_url, viewport)
+            try:
+                check(session)
+                return session.problems.take()
+            finally:
+                session.context.close()
+
+        return work
+
+    def run(check: Callable[[Browsing], None], viewport: dict = DESKTOP) -> None:
+        leftover = in_own_browser_thread(session_check(check, viewport))
+        assert not leftover, f"browser problems after the last check: {leftover}"
+
+    return run

@@ -1,29 +1,26 @@
 """The region map in headless Chromium: drawn on a 360 px phone and a 1280 px desktop, no
 console errors, no sideways scrolling, no serious axe-core violations; screenshots saved.
 
-The browser runs in a worker thread with its own Playwright instance: Playwright's sync API
-allows one instance per thread, and tests/e2e keeps a session-wide one in the main thread, so
-this module cannot share (or duplicate) those fixtures when the whole suite runs together.
+The browser runs in a worker thread with its own Playwright instance (tests/e2e/browser.py:
+`in_own_browser_thread`): Playwright's sync API allows one instance per thread, and tests/e2e
+keeps a session-wide one in the main thread.
 """
 
 from __future__ import annotations
-
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from satudata.regions.loader import load_boundaries, load_regions
 from tests.e2e.browser import (
-    CHROMIUM_ARGS,
-    CHROMIUM_PATH,
     DESKTOP,
     PHONE,
     Browsing,
     check_accessibility,
+    in_own_browser_thread,
     new_browsing,
     overflowing_elements,
     page_width,
+    require_browser,
     save_screenshot,
 )
 
@@ -31,12 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {"360": PHONE, "1280": DESKTOP}
 MAP_PAGES = ("/wilayah/51.05", "/wilayah/51.05.01")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _check_map_page(browsing: Browsing, path: str, width: str) -> None:
@@ -67,34 +58,22 @@ def _check_page_without_boundary(browsing: Browsing) -> None:
     browsing.assert_clean("on /wilayah/51")
 
 
-def _browse(base_url: str) -> None:
-    from playwright.sync_api import sync_playwright
+def _browse(base_url: str):
+    def work(browser) -> None:
+        for width, viewport in WIDTHS.items():
+            browsing = new_browsing(browser, base_url, viewport)
+            for path in MAP_PAGES:
+                _check_map_page(browsing, path, width)
+            if width == "360":
+                _check_page_without_boundary(browsing)
+            browsing.context.close()
 
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            for width, viewport in WIDTHS.items():
-                browsing = new_browsing(browser, base_url, viewport)
-                for path in MAP_PAGES:
-                    _check_map_page(browsing, path, width)
-                if width == "360":
-                    _check_page_without_boundary(browsing)
-                browsing.context.close()
-        finally:
-            browser.close()
+    return work
 
 
 def test_region_maps_in_the_browser(live_server):
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package 'playwright' is not installed (uv sync --group dev)")
-    if not CHROMIUM_PATH.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)")
+    require_browser()
     # live_server reads committed rows (transaction=True), not the module fixtures' rollback.
     load_regions(within="51.05")
     load_boundaries()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(_browse, live_server.url).result()
+    in_own_browser_thread(_browse(live_server.url))

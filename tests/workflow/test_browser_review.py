@@ -1,16 +1,14 @@
 """A walidata works through the review queue in a real browser and returns a dataset with a
 comment pinned to a data cell; the produsen then sees the returned version and the comment.
 
-The browser runs in a worker thread with its own Playwright instance (as tests/accounts does),
-so this module runs in one pytest session with tests/e2e. Database checks happen in the test's
-own thread, after the browser is done.
+The browser runs in a worker thread with its own Playwright instance (tests/e2e/browser.py:
+`browser_runner`), so this module runs in one pytest session with tests/e2e. Database checks
+happen in the test's own thread, after the browser is done.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,15 +16,12 @@ from satudata.warehouse.models import Version
 from satudata.workflow import services
 from satudata.workflow.models import Comment
 from tests.e2e.browser import (
-    CHROMIUM_ARGS,
-    CHROMIUM_PATH,
-    DESKTOP,
     PHONE,
     Browsing,
+    browser_runner,
     check_accessibility,
     log_in,
     log_out,
-    new_browsing,
     overflowing_elements,
     page_width,
     save_screenshot,
@@ -38,46 +33,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 COMMENT = "Angka di baris 2 berbeda dengan laporan tahunan Dinas; mohon dicek kembali."
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def _run(base_url: str, viewport: dict, check: Callable[[Browsing], None]) -> list[str]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            session = new_browsing(browser, base_url, viewport)
-            try:
-                check(session)
-                return session.problems.take()
-            finally:
-                session.context.close()
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def in_browser(live_server) -> Callable[..., None]:
     """Run `check(session)` in a fresh Chromium context (own thread); fail on leftover problems."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package 'playwright' is not installed (uv sync --group dev)")
-    if not CHROMIUM_PATH.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)")
-
-    def run(check: Callable[[Browsing], None], viewport: dict = DESKTOP) -> None:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            leftover = pool.submit(_run, live_server.url, viewport, check).result()
-        assert not leftover, f"browser problems after the last check: {leftover}"
-
-    return run
+    return browser_runner(live_server.url)
 
 
 @pytest.fixture
