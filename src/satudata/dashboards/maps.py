@@ -24,6 +24,7 @@ from satudata.dashboards.specs import (
     CATEGORY,
     CODE,
     VALUE,
+    VEGA_LITE_SCHEMA,
     ChartConfig,
     ChartData,
     ChartProblem,
@@ -320,7 +321,7 @@ def spec_for(config: ChartConfig, data: ChartData, *, title: str, description: s
 
 def _base(title: str, description: str, layers: list[dict]) -> dict:
     spec: dict[str, Any] = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "description": description,
         "width": "container",
         "height": MAP_HEIGHT_PX,
@@ -396,8 +397,8 @@ def _colours_for(count: int) -> list[str]:
         return []
     if count >= len(CLASS_COLOURS):
         return CLASS_COLOURS[:count]
-    step = (len(CLASS_COLOURS) - 1) / max(count - 1, 1)
-    return [CLASS_COLOURS[round(i * step)] for i in range(count)]
+    # Few classes take the darker end, so one class still stands out from the grey of "no data".
+    return CLASS_COLOURS[len(CLASS_COLOURS) - count :]
 
 
 def point_spec(data: ChartData, *, title: str, description: str) -> dict:

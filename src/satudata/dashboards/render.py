@@ -15,6 +15,8 @@ from satudata.dashboards.formatting import VEGA_NUMBER_LOCALE
 
 # "container" width means nothing without a page: images are drawn at this width.
 IMAGE_WIDTH_PX = 720
+# The vendored browser library is Vega-Lite 5.21 (static/vendor): images use the same version.
+VEGA_LITE_VERSION = "5.21"
 PNG_SCALE_MAX = 4
 
 
@@ -31,7 +33,9 @@ def _for_image(spec: dict, width: int) -> dict:
 def to_svg(spec: dict, *, width: int = IMAGE_WIDTH_PX) -> str:
     """The chart as an SVG document (text)."""
     return vl_convert.vegalite_to_svg(
-        _for_image(spec, width), format_locale=dict(VEGA_NUMBER_LOCALE)
+        _for_image(spec, width),
+        vl_version=VEGA_LITE_VERSION,
+        format_locale=dict(VEGA_NUMBER_LOCALE),
     )
 
 
@@ -39,5 +43,8 @@ def to_png(spec: dict, scale: float = 2, *, width: int = IMAGE_WIDTH_PX) -> byte
     """The chart as PNG bytes (`scale` 2 = sharp on high-density screens and in print)."""
     scale = max(0.5, min(float(scale), PNG_SCALE_MAX))
     return vl_convert.vegalite_to_png(
-        _for_image(spec, width), scale=scale, format_locale=dict(VEGA_NUMBER_LOCALE)
+        _for_image(spec, width),
+        vl_version=VEGA_LITE_VERSION,
+        scale=scale,
+        format_locale=dict(VEGA_NUMBER_LOCALE),
     )

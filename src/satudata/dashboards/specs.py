@@ -48,6 +48,7 @@ PALETTE = ["#0b5471", "#e0b24a", "#2a9d8f", "#c8553d", "#6d597a", "#8ab17d", "#5
 MAIN_COLOUR = "#0b5471"
 HIGHLIGHT_COLOUR = "#c8553d"
 REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 FILTER_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "region"})
 
 
@@ -318,7 +319,8 @@ def check_config(config: ChartConfig, fields: dict[str, dict], *, version_number
 
 def _field_title(fields: dict[str, dict], name: str) -> str:
     spec = fields.get(name) or {}
-    return spec.get("title") or name.replace("_", " ")
+    title = spec.get("title") or name.replace("_", " ")
+    return title[:1].upper() + title[1:]
 
 
 def _field_unit(fields: dict[str, dict], name: str) -> str:
@@ -478,7 +480,7 @@ def shape_grouped(
         records.append(record)
     data = ChartData(
         records=records,
-        category_title=_field_title(fields, config.x_field),
+        category_title=_region_title(x_values) if names else _field_title(fields, config.x_field),
         value_title=_value_title(config, fields, measure),
         series_title=_field_title(fields, config.series) if config.series else "",
         unit=config.unit or (_field_unit(fields, measure) if config.aggregate != "count" else ""),
@@ -499,6 +501,17 @@ def shape_grouped(
             % {"codes": ", ".join(unknown[:10])}
         )
     return data
+
+
+def _region_title(codes: list[Any]) -> str:
+    depths = {len(str(c).split(".")) for c in codes if c is not None}
+    if depths == {3}:
+        return _("Kecamatan")
+    if depths == {4}:
+        return _("Desa/kelurahan")
+    if depths == {2}:
+        return _("Kabupaten/kota")
+    return _("Region")
 
 
 def _value_title(config: ChartConfig, fields: dict[str, dict], measure: str) -> str:
@@ -606,6 +619,9 @@ def _finish(chart: alt.TopLevelMixin, title: str, description: str) -> dict:
     )
     if spec["title"] is None:
         del spec["title"]
+    # The browser draws with the vendored Vega-Lite 5.21 (static/vendor); vl-convert is told
+    # the same version (render.VEGA_LITE_VERSION), so screen and image agree.
+    spec["$schema"] = VEGA_LITE_SCHEMA
     spec["description"] = description
     spec["width"] = "container"
     spec["autosize"] = {"type": "fit", "contains": "padding"}
@@ -708,11 +724,11 @@ def spec_for(config: ChartConfig, data: ChartData, *, title: str, description: s
         val = alt.X(f"{SHOWN}:Q", title=value_title, axis=alt.Axis(format=fmt), stack=stack)
         colour = {} if has_series else {"color": MAIN_COLOUR}
         chart = base.mark_bar(**colour).encode(y=cat, x=val, **encoding)
-        step = 22 if not (has_series and config.kind == ChartKind.GROUPED_BAR) else 12
+        step = 28 if not (has_series and config.kind == ChartKind.GROUPED_BAR) else 14
         bars = len(order) * (
             len({r.get(SERIES) for r in records}) if config.kind == ChartKind.GROUPED_BAR else 1
         )
-        height = max(120, min(900, bars * step + 40))
+        height = max(160, min(900, bars * step + 40))
         return _finish(chart.properties(height=height), title, description)
     colour = {} if has_series else {"color": MAIN_COLOUR}
     chart = base.mark_bar(**colour).encode(x=x, y=y, **encoding)
