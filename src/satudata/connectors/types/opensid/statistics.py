@@ -363,21 +363,26 @@ PENERIMA_BANTUAN = Statistic(
 # ---------------------------------------------------------------- monthly events
 
 
-def _months(ctx: Context) -> list[str]:
-    ref = ctx.request.reference_date
-    year, month = ref.year, ref.month
+def month_range(reference: date, months: int) -> list[str]:
+    """The `months` months ending with the reference date's month, oldest first ("YYYY-MM")."""
+    year, month = reference.year, reference.month
     result = []
-    for _step in range(ctx.request.months):
+    for _step in range(months):
         result.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return sorted(result)
 
 
-def _month_bounds(months: list[str]) -> tuple[str, str]:
+def month_bounds(months: list[str]) -> tuple[str, str]:
+    """First and last moment of a month range, as text for bound parameters."""
     first = f"{months[0]}-01"
     year, month = (int(part) for part in months[-1].split("-"))
     last_day = calendar.monthrange(year, month)[1]
     return first, f"{months[-1]}-{last_day:02d} 23:59:59"
+
+
+def _months(ctx: Context) -> list[str]:
+    return month_range(ctx.request.reference_date, ctx.request.months)
 
 
 EVENT_DATE_COLUMNS = ("tgl_lapor", "tgl_peristiwa")
@@ -398,7 +403,7 @@ def _peristiwa_fetch(ctx: Context) -> Iterable[Group]:
     village = ctx.schema.village_column("tweb_penduduk", "p")
     cluster = "p.id_cluster" if ctx.by_cluster else "NULL"
     where, params = ctx.village_filter("tweb_penduduk", "p")
-    start, end = _month_bounds(_months(ctx))
+    start, end = month_bounds(_months(ctx))
     kinds = [code for code, _ in codes.PERISTIWA]
     # The column name comes from a fixed choice (tgl_lapor / tgl_peristiwa), never user text.
     ctx.cursor.execute(
