@@ -115,7 +115,7 @@ def run_now(
 
 
 def backoff_delay(attempt: int) -> float:
-    """Seconds before attempt `attempt + 1`: base, 2×base, 4×base …"""
+    """Seconds before attempt `attempt + 1`: base, 2 x base, 4 x base ..."""
     return conf.retry_base_delay_s() * (2 ** (attempt - 1))
 
 

@@ -96,7 +96,8 @@ class FileDropConnector(ConnectorType):
         if newest.stat().st_size > conf.max_response_bytes():
             raise SourceError(
                 _(
-                    "The file %(name)s is larger than the limit (SATUDATA_CONNECTOR_MAX_RESPONSE_MB)."
+                    "The file %(name)s is larger than the limit"
+                    " (SATUDATA_CONNECTOR_MAX_RESPONSE_MB)."
                 )
                 % {"name": newest.name},
                 code="response-too-large",
