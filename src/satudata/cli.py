@@ -215,6 +215,10 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     add_validate_parser(dataset_actions, [home], formatter)
     add_worker_parser(commands, [home], formatter)
 
+    from satudata.commands.connector import add_connector_parser
+
+    add_connector_parser(commands, [home], formatter)
+
     manage = commands.add_parser(
         "manage",
         parents=[home],
