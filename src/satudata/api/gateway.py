@@ -28,8 +28,10 @@ from satudata.warehouse.api import (
     ROWS_RESPONSES,
     RowsParams,
     current_version,
+    resolve_target,
     rows_response,
 )
+from satudata.warehouse.models import Version
 
 router = Router(tags=["sector paths"])
 
@@ -60,9 +62,13 @@ def sector_dataset(user, sektor: str, slug: str) -> Dataset:
 )
 def sector_rows(request: HttpRequest, sektor: str, slug: str, params: Query[RowsParams]):
     user = api_caller(request)
-    dataset = sector_dataset(user, sektor, slug)
-    version = current_version(user, dataset)
-    return rows_response(request, dataset, version, chosen_format=params.format)
+
+    def load() -> tuple[Dataset, Version]:
+        dataset = sector_dataset(user, sektor, slug)
+        return dataset, current_version(user, dataset)
+
+    target, version = resolve_target(request, user, ("sector", sektor, slug), load)
+    return rows_response(request, target, version, chosen_format=params.format)
 
 
 # Push ingest (owner: api-keys; the logic and its OpenAPI description live in api/push.py).

@@ -18,6 +18,8 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -207,11 +209,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def render_json(dataset: Dataset, version: Version, result: QueryResult, query, next_url) -> bytes:
+def render_json(slug: str, number: int, result: QueryResult, query, next_url) -> bytes:
     names = [c["name"] for c in result.columns]
     body = {
-        "dataset": dataset.slug,
-        "version": version.number,
+        "dataset": slug,
+        "version": number,
         "columns": result.columns,
         "data": [
             {name: _json_value(value) for name, value in zip(names, row, strict=True)}
@@ -244,7 +246,7 @@ def _xml_attr(value: Any) -> str:
     return _xml_text(value).replace('"', "&quot;")
 
 
-def render_xml(dataset: Dataset, version: Version, result: QueryResult, next_url) -> bytes:
+def render_xml(slug: str, number: int, result: QueryResult, next_url) -> bytes:
     """Like the XML download (exports/xml.py): column names become safe element names,
     `<fields>` maps them back; empty cells are left out of their record."""
     names = [c["name"] for c in result.columns]
@@ -252,7 +254,7 @@ def render_xml(dataset: Dataset, version: Version, result: QueryResult, next_url
     total = "" if result.total is None else f' total="{result.total}"'
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<dataset slug="{_xml_attr(dataset.slug)}" version="{version.number}"{total}>',
+        f'<dataset slug="{_xml_attr(slug)}" version="{number}"{total}>',
         "  <fields>",
     ]
     for column, element in zip(result.columns, elements, strict=True):
@@ -288,40 +290,85 @@ def _schema_hash(version: Version) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class RowsTarget:
+    """What a rows answer depends on, besides the request: which version, its data and schema,
+    and whether anybody may see it. Small enough to cache per (slug, version) for the public."""
+
+    slug: str
+    number: int
+    version_id: int
+    parquet_sha256: str
+    schema_hash: str
+    public: bool
+
+
+def resolve_target(
+    request: HttpRequest, user, parts: tuple, load: Callable[[], tuple[Dataset, Version]]
+) -> tuple[RowsTarget, Version | None]:
+    """The version a rows request reads (`load()` looks it up through the permission layer).
+
+    For anonymous callers the answer is cached under the catalogue's generation (the audit
+    chain's newest hash: a publish, withdrawal or reclassification changes it), which turns three
+    permission-scoped lookups into one indexed read. Logged-in callers and keys are looked up
+    every time."""
+    from satudata.catalog.api import catalogue_generation
+
+    anonymous = not getattr(user, "is_authenticated", False)
+    key = ("api-rows-target", catalogue_generation(), parts) if anonymous else None
+    if key is not None:
+        found = cache_get(key)
+        if found is not None:
+            return found, None
+    dataset, version = load()
+    target = RowsTarget(
+        slug=dataset.slug,
+        number=version.number,
+        version_id=version.pk,
+        parquet_sha256=version.parquet_sha256,
+        schema_hash=_schema_hash(version),
+        public=anonymous or publicly_visible(version),
+    )
+    if key is not None:
+        cache_set(key, target)
+    return target, version
+
+
 def rows_response(
     request: HttpRequest,
-    dataset: Dataset,
-    version: Version,
+    target: RowsTarget,
+    version: Version | None,
     *,
     chosen_format: str | None,
 ) -> HttpResponse:
-    """Rows (or groups) of `version` under the request's parameters, in the asked format, with
-    a strong ETag; 304 when the client already has this answer."""
+    """Rows (or groups) of the target version under the request's parameters, in the asked
+    format, with a strong ETag; 304 when the client already has this answer."""
     fmt = output_format(request, chosen_format)
     etag = strong_etag(
         "rows",
         ROWS_RESPONSE_VERSION,
-        version.pk,
-        version.parquet_sha256,
-        _schema_hash(version),
+        target.version_id,
+        target.parquet_sha256,
+        target.schema_hash,
         fmt,
         request.build_absolute_uri(),
     )
-    public = publicly_visible(version)
     if not_modified(request, etag):
-        return cache_control(_not_modified_response(etag), public=public)
+        return cache_control(_not_modified_response(etag), public=target.public)
     key = ("api-rows-body", etag)
     found = cache_get(key)
     if found is None:
+        if version is None:
+            version = Version.objects.get(pk=target.version_id)
         query = parse_api_params(version, request.GET)
         result = run_query(version, query)
         next_url = _next_url(request, result.next_after)
         if fmt == "csv":
             body = render_csv(result)
         elif fmt == "xml":
-            body = render_xml(dataset, version, result, next_url)
+            body = render_xml(target.slug, target.number, result, next_url)
         else:
-            body = render_json(dataset, version, result, query, next_url)
+            body = render_json(target.slug, target.number, result, query, next_url)
         found = (body, result.total, next_url)
         cache_set(key, found)
     body, total, next_url = found
@@ -334,8 +381,8 @@ def rows_response(
     if next_url:
         response["Link"] = f'<{next_url}>; rel="next"'
     if fmt == "csv":
-        response["Content-Disposition"] = f'inline; filename="{dataset.slug}-v{version.number}.csv"'
-    return cache_control(response, public=public)
+        response["Content-Disposition"] = f'inline; filename="{target.slug}-v{target.number}.csv"'
+    return cache_control(response, public=target.public)
 
 
 def publicly_visible(version: Version) -> bool:
@@ -363,7 +410,7 @@ ROWS_OPENAPI = {
                 "application/json": {"schema": {"$ref": "#/components/schemas/RowsOut"}},
                 "text/csv": {"schema": {"type": "string"}},
                 "application/xml": {"schema": {"type": "string"}},
-            }
+            },
         }
     },
 }
@@ -463,9 +510,13 @@ def version_report(request: HttpRequest, slug: str, number: int):
 )
 def version_rows(request: HttpRequest, slug: str, number: int, params: Query[RowsParams]):
     user = api_caller(request)
-    dataset = visible_dataset(user, slug)
-    version = visible_version(user, dataset, number)
-    return rows_response(request, dataset, version, chosen_format=params.format)
+
+    def load() -> tuple[Dataset, Version]:
+        dataset = visible_dataset(user, slug)
+        return dataset, visible_version(user, dataset, number)
+
+    target, version = resolve_target(request, user, ("version", slug, number), load)
+    return rows_response(request, target, version, chosen_format=params.format)
 
 
 @router.get(
@@ -477,6 +528,10 @@ def version_rows(request: HttpRequest, slug: str, number: int, params: Query[Row
 )
 def dataset_rows(request: HttpRequest, slug: str, params: Query[RowsParams]):
     user = api_caller(request)
-    dataset = visible_dataset(user, slug)
-    version = current_version(user, dataset)
-    return rows_response(request, dataset, version, chosen_format=params.format)
+
+    def load() -> tuple[Dataset, Version]:
+        dataset = visible_dataset(user, slug)
+        return dataset, current_version(user, dataset)
+
+    target, version = resolve_target(request, user, ("current", slug), load)
+    return rows_response(request, target, version, chosen_format=params.format)

@@ -436,20 +436,81 @@ def _rows_query(version: Version, schema: _Schema, query: TableQuery) -> QueryRe
     after = _after_condition(schema, query, after_params) if query.after else ""
     sort_columns = [allowed[name] for name, _desc in query.sort]
     path = str(parquet_path(version))
-    rows = _run(
-        f"SELECT {', '.join([*selected, *sort_columns, ROW_POSITION])} "  # noqa: S608
-        f"FROM read_parquet(?, file_row_number = true){sql.where(after)} "
-        f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
-        [path, *sql.params, *after_params, query.limit, query.offset],
-    )
-    width = len(selected)
+    if ROW_POSITION in schema.by_name:
+        rows, keys = _rows_without_positions(schema, query, sql, selected, path)
+    else:
+        keys = _page_keys(version, sql, query, order, sort_columns, after, after_params, path)
+        rows = _rows_at(selected, [int(key[-1]) for key in keys], path)
     next_after = None
-    if query.limit and len(rows) == query.limit:
-        last = rows[-1]
-        next_after = _encode_cursor(query, list(last[width:-1]), int(last[-1]))
+    if query.limit and len(keys) == query.limit:
+        last = keys[-1]
+        next_after = _encode_cursor(query, list(last[:-1]), int(last[-1]))
     total = _count(version, sql, path)
     info = [_column_info(schema.by_name[name]) for name in names]
-    return QueryResult(info, [tuple(row[:width]) for row in rows], total, next_after)
+    return QueryResult(info, rows, total, next_after)
+
+
+def _rows_without_positions(
+    schema: _Schema, query: TableQuery, sql: _Sql, selected: list[str], path: str
+) -> tuple[list[tuple], list[tuple]]:
+    """A version with a column named like DuckDB's row position (`file_row_number`) cannot be
+    read with positions: one plain query, offset paging only."""
+    if query.after:
+        raise _fail(_("This version cannot be paged with after=…; use offset."), "bad-cursor")
+    allowed = {name: engine.quote_identifier(name) for name in schema.names}
+    order = _order_keys(schema, query, allowed)
+    order_sql = f" ORDER BY {', '.join(order)}" if order else ""
+    rows = _run(
+        f"SELECT {', '.join(selected)} FROM read_parquet(?){sql.where()}"  # noqa: S608
+        f"{order_sql} LIMIT ? OFFSET ?",
+        [path, *sql.params, query.limit, query.offset],
+    )
+    return [tuple(row) for row in rows], []
+
+
+def _page_keys(
+    version: Version,
+    sql: _Sql,
+    query: TableQuery,
+    order: list[str],
+    sort_columns: list[str],
+    after: str,
+    after_params: list[Any],
+    path: str,
+) -> list[tuple]:
+    """(sort values…, row position) of the page's rows, reading only the filter and sort
+    columns — like an index lookup; the full rows are read afterwards by position. In file
+    order without filters the positions are known without reading anything."""
+    if not sql.conditions and not query.sort:
+        start = query.offset
+        if query.after:
+            start = int(after_params[-1]) + 1  # the cursor's position (file order: the only key)
+        end = min(int(version.row_count), start + query.limit)
+        return [(position,) for position in range(start, end)]
+    return [
+        tuple(row)
+        for row in _run(
+            f"SELECT {', '.join([*sort_columns, ROW_POSITION])} "  # noqa: S608
+            f"FROM read_parquet(?, file_row_number = true){sql.where(after)} "
+            f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
+            [path, *sql.params, *after_params, query.limit, query.offset],
+        )
+    ]
+
+
+def _rows_at(selected: list[str], positions: list[int], path: str) -> list[tuple]:
+    """The chosen columns of the rows at `positions`, in that order. The position range lets
+    DuckDB skip the row groups outside it (the data view reads its pages the same way)."""
+    if not positions:
+        return []
+    found = _run(
+        f"SELECT {', '.join(selected)}, {ROW_POSITION} "  # noqa: S608 - quoted identifiers
+        "FROM read_parquet(?, file_row_number = true) "
+        f"WHERE {ROW_POSITION} BETWEEN ? AND ? AND list_contains(?, {ROW_POSITION})",
+        [path, min(positions), max(positions), positions],
+    )
+    by_position = {row[-1]: tuple(row[:-1]) for row in found}
+    return [by_position[position] for position in positions if position in by_position]
 
 
 def _count(version: Version, sql: _Sql, path: str) -> int:
