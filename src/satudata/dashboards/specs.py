@@ -103,8 +103,11 @@ class ChartConfig:
 
     @property
     def is_time_chart(self) -> bool:
+        """Values along time: lines and areas, and bars whose categories are the periods."""
+        if self.kind in _MAP_AND_SCATTER or self.kind in (ChartKind.PIE, ChartKind.DONUT):
+            return False
         return self.kind in (ChartKind.LINE, ChartKind.AREA) or (
-            bool(self.time_field) and not self.category and self.kind not in _MAP_AND_SCATTER
+            bool(self.time_field) and self.category in ("", self.time_field)
         )
 
     @property

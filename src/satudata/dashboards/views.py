@@ -14,9 +14,9 @@ import io
 import json
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -335,14 +335,23 @@ def chart_csv(request: HttpRequest, key: str) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow([escape_text(str(h)) for h in headers])
     for row in rows:
-        writer.writerow(
-            ["" if v is None else escape_text(v) if isinstance(v, str) else v for v in row]
-        )
+        writer.writerow([_csv_cell(value) for value in row])
     response = HttpResponse(
         buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{_image_name(chart, "csv")}"'
     return response
+
+
+def _csv_cell(value):
+    """Text formula-escaped; whole numbers without ".0"; other numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_text(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 @require_GET
@@ -420,7 +429,7 @@ def chart_builder(request: HttpRequest) -> HttpResponse:
     context["form"] = form
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return redirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
+            return redirect_to_login(f"{reverse('dashboards:builder')}?dataset={dataset.slug}")
         if form.is_valid():
             try:
                 chart = services.create_chart(request.user, dataset, **form.chart_values())

@@ -46,6 +46,8 @@
       return;
     }
     var spec = JSON.parse(source.textContent);
+    // The page shows the title as a heading that wraps on a phone; images keep it in the spec.
+    if (element.hasAttribute("data-html-title")) delete spec.title;
     var isMap = element.classList.contains("chart-canvas-map");
     window
       .vegaEmbed(element, spec, {

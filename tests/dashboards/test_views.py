@@ -1,0 +1,307 @@
+"""Dashboard, chart and export pages on real published versions (ingested through the services,
+read through the shared query layer), as a visitor, a logged-in user and a walidata."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+
+from satudata.core.audit import AuditEvent
+from satudata.core.permissions import SYSTEM
+from satudata.dashboards import services
+from satudata.dashboards.indicators import indicator_card
+from satudata.dashboards.models import Chart, Dashboard, Panel
+from satudata.dashboards.specs import chart_result
+from tests.factories import make_dataset, make_world, publish, upload_csv
+
+pytestmark = pytest.mark.django_db
+
+POPULATION_CSV = (
+    "kode_kecamatan,nama,tahun,penduduk,catatan\n"
+    "51.05.01,Nusa Penida,2020,57370,ok\n"
+    "51.05.02,Banjarangkan,2020,44431,ok\n"
+    "51.05.03,Klungkung,2020,64235,ok\n"
+    "51.05.04,Dawan,2020,40889,ok\n"
+    "51.05.01,Nusa Penida,2010,45110,ok\n"
+    "51.05.02,Banjarangkan,2010,37115,ok\n"
+    "51.05.03,Klungkung,2010,55141,ok\n"
+    "51.05.04,Dawan,2010,33177,ok\n"
+    '51.05.99,"=HYPERLINK(""http://x"")",2020,10,kode tanpa batas\n'
+)
+
+
+@pytest.fixture
+def world(klungkung):
+    return make_world("dsb")
+
+
+@pytest.fixture
+def population(world):
+    return make_dataset(
+        world.owner,
+        title="Penduduk per kecamatan",
+        state="published",
+        csv=POPULATION_CSV,
+        regions=["51.05"],
+    )
+
+
+def _chart(dataset, **values):
+    base = {
+        "title": "Penduduk per kecamatan",
+        "kind": "bar",
+        "measure": "penduduk",
+        "category": "kode_kecamatan",
+        "region_field": "kode_kecamatan",
+        "unit": "jiwa",
+    }
+    return services.create_chart(SYSTEM, dataset, **(base | values))
+
+
+@pytest.fixture
+def dashboard(population):
+    bar = _chart(population, filters=[{"field": "tahun", "op": "eq", "value": 2020}])
+    choropleth = _chart(
+        population,
+        title="Peta penduduk",
+        kind="choropleth",
+        map_level="kecamatan",
+        time_field="tahun",
+    )
+    indicator = services.ensure_indicator(
+        SYSTEM,
+        slug="penduduk-uji",
+        dataset=population,
+        name="Penduduk",
+        measure="penduduk",
+        time_field="tahun",
+        region_field="kode_kecamatan",
+        unit="jiwa",
+        polarity="higher_better",
+    )
+    board = services.create_dashboard(SYSTEM, title="Dasbor uji")
+    for item in (bar, choropleth):
+        services.add_panel(SYSTEM, board, chart=item)
+    services.add_panel(SYSTEM, board, indicator=indicator)
+    return board
+
+
+def _panel_texts(client, board, query=""):
+    page = client.get(f"/dasbor/{board.slug}/{query}")
+    assert page.status_code == 200
+    urls = re.findall(r'hx-get="(/dasbor/[^"]+/panel/\d+/[^"]*)"', page.content.decode())
+    assert len(urls) == board.panels.count()
+    texts = []
+    for url in urls:
+        answer = client.get(url.replace("&amp;", "&"))
+        assert answer.status_code == 200
+        texts.append(answer.content.decode())
+    return texts
+
+
+def test_every_panel_follows_the_kecamatan_filter(client, dashboard):
+    before = _panel_texts(client, dashboard)
+    after = _panel_texts(client, dashboard, "?kecamatan=51.05.01")
+    for old, new in zip(before, after, strict=True):
+        assert old != new
+    assert "highest Klungkung (64.235 jiwa)" in before[0]
+    assert "Nusa Penida 57.370 jiwa" in after[0]
+    assert "Nusa Penida is outlined on the map" in after[1]
+    assert "57.370" in after[2]  # the indicator card: Nusa Penida's 2020 population
+    # Every chart has its text alternative and its data table one click away.
+    for text in before[:2]:
+        assert 'role="img"' in text and "aria-label=" in text
+        assert '<details class="chart-table">' in text
+
+
+def test_htmx_filter_change_returns_only_the_body(client, dashboard):
+    answer = client.get(
+        f"/dasbor/{dashboard.slug}/?kecamatan=51.05.02",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="dashboard-body",
+    )
+    text = answer.content.decode()
+    assert text.lstrip().startswith('<div id="dashboard-body">')
+    assert "kecamatan=51.05.02" in text and "<html" not in text
+
+
+def test_png_and_svg_of_a_bar_chart_and_a_map_are_valid_images(client, dashboard):
+    for panel in Panel.objects.filter(dashboard=dashboard, chart__isnull=False):
+        key = panel.chart.key
+        png = client.get(f"/grafik/{key}/grafik.png")
+        assert png.status_code == 200 and png["Content-Type"] == "image/png"
+        image = Image.open(io.BytesIO(png.content))
+        image.verify()
+        assert image.size[0] >= 700
+        svg = client.get(f"/grafik/{key}/grafik.svg")
+        assert svg.status_code == 200
+        assert ET.fromstring(svg.content).tag.endswith("svg")
+
+
+def test_csv_behind_the_chart_is_formula_escaped(client, population):
+    chart = _chart(population, category="nama", region_field="")
+    answer = client.get(f"/grafik/{chart.key}/data.csv")
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Nama"
+    cells = [row[0] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x")' in cells
+    assert not any(cell.startswith("=") for cell in cells)
+    assert "119376" in [row[1] for row in rows[1:]]  # Klungkung 2010 + 2020, a plain number
+
+
+def test_map_lists_codes_without_a_boundary(population):
+    chart = _chart(population, kind="choropleth", map_level="kecamatan")
+    result = chart_result(chart)
+    assert result.ok
+    assert any("51.05.99" in note for note in result.notes)
+    assert result.data.unmatched_codes == ["51.05.99"]
+    legend = result.spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert legend[-1] == "No data"
+
+
+def test_chart_page_has_embed_snippet_permanent_url_and_framing_rules(client, population):
+    chart = _chart(population)
+    page = client.get(chart.get_absolute_url())
+    text = page.content.decode()
+    assert page.status_code == 200 and page["X-Frame-Options"] in ("DENY", "SAMEORIGIN")
+    assert f"/grafik/{chart.key}/sematkan/" in text and "&lt;iframe" in text
+    assert f"http://testserver/grafik/{chart.key}/" in text
+    embed = client.get(f"/grafik/{chart.key}/sematkan/")
+    assert embed.status_code == 200 and "X-Frame-Options" not in embed
+
+
+def test_column_removed_in_a_newer_version_gives_a_message_not_an_error(client, population):
+    chart = _chart(population, measure="penduduk")
+    newer = upload_csv(
+        population, "kode_kecamatan,nama,tahun,jumlah\n51.05.01,Nusa Penida,2020,1\n"
+    )
+    publish(newer)
+    page = client.get(chart.get_absolute_url())
+    assert page.status_code == 200
+    assert "is not in the current version (v2)" in page.content.decode()
+    png = client.get(f"/grafik/{chart.key}/grafik.png")
+    assert png.status_code == 422 and b"v2" in png.content
+
+
+def test_text_measure_and_map_without_region_column_are_refused_clearly(world, population):
+    from satudata.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="holds text"):
+        _chart(population, measure="nama")
+    with pytest.raises(ValidationFailed, match="region codes"):
+        _chart(population, kind="choropleth", region_field="")
+    assert Chart.objects.count() == 0
+
+
+def test_ten_thousand_categories_show_top_n_plus_lainnya(client, world):
+    rows = "".join(f"kategori {i:05d},{i % 97 + 1}\n" for i in range(10_000))
+    dataset = make_dataset(
+        world.owner, title="Banyak kategori", state="published", csv="kategori,nilai\n" + rows
+    )
+    chart = services.create_chart(
+        SYSTEM,
+        dataset,
+        title="Banyak",
+        kind="bar",
+        measure="nilai",
+        category="kategori",
+        top_n=20,
+    )
+    result = chart_result(chart)
+    assert len(result.data.records) == 21
+    assert result.data.records[-1]["kategori"] == "lainnya"
+    total = sum(i % 97 + 1 for i in range(10_000))
+    assert sum(r["nilai"] for r in result.data.records) == total
+    assert "10.000 categories" in " ".join(result.notes)
+    assert client.get(f"/grafik/{chart.key}/grafik.svg").status_code == 200
+
+
+def test_builder_saves_a_chart_for_a_logged_in_user_only(client, world, population):
+    form = {
+        "dataset": population.slug,
+        "kind": "bar",
+        "measure": "penduduk",
+        "aggregate": "sum",
+        "category": "kode_kecamatan",
+        "title": "Grafik buatan saya",
+        "top_n": "20",
+        "classing": "quantile",
+    }
+    preview = client.get("/grafik/pratinjau/", form)
+    assert preview.status_code == 200 and "highest Klungkung" in preview.content.decode()
+    anonymous = client.post("/grafik/baru/", form)
+    assert anonymous.status_code == 302 and "/akun/masuk/" in anonymous["Location"]
+    assert Chart.objects.count() == 0
+    client.force_login(world.users["user"])
+    saved = client.post("/grafik/baru/", form)
+    chart = Chart.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == f"/grafik/{chart.key}/"
+    assert chart.created_by == world.users["user"]
+    assert AuditEvent.objects.filter(action="dashboards.chart_create").exists()
+    bad = client.post(
+        "/grafik/baru/", form | {"measure": "", "aggregate": "sum", "kind": "choropleth"}
+    )
+    assert bad.status_code == 200 and "region codes" in bad.content.decode()
+
+
+def test_only_the_walidata_edits_dashboards(client, world, dashboard):
+    url = f"/dasbor/{dashboard.slug}/ubah/"
+    client.force_login(world.users["produsen_own"])
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, {"action": "remove", "panel": dashboard.panels.first().pk}).status_code
+        == 404
+    )
+    assert dashboard.panels.count() == 3
+    client.force_login(world.users["walidata"])
+    assert client.get(url).status_code == 200
+    panels = list(dashboard.panels.order_by("position"))
+    client.post(url, {"action": "down", "panel": panels[0].pk})
+    assert list(dashboard.panels.order_by("position")) == [panels[1], panels[0], panels[2]]
+    client.post(url, {"action": "remove", "panel": panels[1].pk})
+    assert dashboard.panels.count() == 2
+    chart = panels[1].chart
+    client.post(url, {"action": "add", "item": f"chart:{chart.key}", "width": "full"})
+    assert dashboard.panels.order_by("position").last().chart == chart
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"dashboards.panel_move", "dashboards.panel_remove", "dashboards.panel_add"} <= actions
+
+
+def test_charts_of_restricted_datasets_are_hidden_from_the_public(client, world):
+    dataset = make_dataset(
+        world.owner,
+        title="Terbatas",
+        state="published",
+        classification="terbatas",
+        csv=POPULATION_CSV,
+    )
+    chart = _chart(dataset)
+    assert client.get(chart.get_absolute_url()).status_code == 404
+    assert client.get(f"/grafik/{chart.key}/data.csv").status_code == 404
+    client.force_login(world.users["produsen_other"])
+    assert client.get(chart.get_absolute_url()).status_code == 200
+
+
+def test_unpublished_dashboard_is_hidden_and_filters_are_cleaned(client, dashboard):
+    Dashboard.objects.filter(pk=dashboard.pk).update(is_published=False)
+    assert client.get(f"/dasbor/{dashboard.slug}/").status_code == 404
+    Dashboard.objects.filter(pk=dashboard.pk).update(is_published=True)
+    hostile = client.get(f"/dasbor/{dashboard.slug}/?kecamatan=51.05.01%27%20OR%201=1&period=<b>")
+    assert hostile.status_code == 200
+    assert "<b>" not in hostile.content.decode()
+
+
+def test_indicator_card_change_and_polarity(dashboard):
+    indicator = dashboard.panels.get(indicator__isnull=False).indicator
+    card = indicator_card(indicator)
+    assert (card.period, card.value, card.previous_period) == ("2020", 206935.0, "2010")
+    assert card.direction == "up" and card.good is True and card.tone == "good"
+    assert card.value_text == "206.935"
+    assert card.sparkline_points
+    assert indicator_card(indicator, filters={"period": "2010"}).value == 170543.0
