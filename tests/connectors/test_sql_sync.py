@@ -182,7 +182,10 @@ def test_table_is_pulled_incrementally(source, dataset):
 
 
 def test_own_select_with_since_parameter(source, dataset):
-    query = "SELECT id, jumlah, updated_at FROM kunjungan WHERE updated_at > :since AND jk LIKE 'L%' ORDER BY id"
+    query = (
+        "SELECT id, jumlah, updated_at FROM kunjungan WHERE updated_at > :since"
+        " AND jk LIKE 'L%' ORDER BY id"
+    )
     connector = services.create_connector(
         SYSTEM,
         name=f"sqlq-{source.engine}",
