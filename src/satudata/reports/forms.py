@@ -108,6 +108,26 @@ class SectionForm(forms.Form):
     time_field = forms.CharField(label=_("Time column (indicator)"), required=False)
     unit = forms.CharField(label=_("Unit (indicator)"), required=False, max_length=60)
 
+    GROUPS = (
+        (_("Section"), ("kind", "title", "body", "starts_chapter")),
+        (
+            _("Table: a dataset's published data"),
+            ("dataset", "columns", "group_by", "aggregates", "sort", "limit", "conditions"),
+        ),
+        (_("Chart or map (made on the dashboards pages)"), ("chart",)),
+        (
+            _(
+                "Indicator card: a dashboards indicator, or a measure of the dataset above "
+                "per period"
+            ),
+            ("indicator", "measure", "time_field", "unit"),
+        ),
+    )
+
+    def groups(self) -> list[tuple[str, list]]:
+        """The fields in fieldsets, so each kind of section finds its settings together."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dataset"].queryset = _public_datasets()
