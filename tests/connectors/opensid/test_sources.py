@@ -224,3 +224,31 @@ def test_a_stored_setting_that_became_invalid_is_a_source_error():
         request_from_config({"database": "d", "user": "u", "statistik": "no-such-statistic"})
     assert failure.value.code == "opensid-bad-setting"
     assert "statistik" in failure.value.details
+
+
+def test_age_limits_as_birth_dates_agree_with_full_years():
+    import datetime
+
+    from satudata.connectors.types.opensid.statistics import born_on_or_before
+
+    def full_years(born, on):
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    references = [
+        datetime.date(2026, 7, 1),
+        datetime.date(2028, 2, 29),
+        datetime.date(2027, 2, 28),
+        datetime.date(2026, 12, 31),
+    ]
+    start = datetime.date(1995, 1, 1)
+    births = [start + datetime.timedelta(days=n) for n in range(0, 12_000, 7)]
+    births += [datetime.date(2000, 2, 29), datetime.date(2024, 2, 29), datetime.date(2023, 3, 1)]
+    for reference in references:
+        for years in (1, 4, 5, 15, 17, 25, 30):
+            limit = born_on_or_before(reference, years)
+            for born in births:
+                assert (born <= limit) == (full_years(born, reference) >= years), (
+                    reference,
+                    years,
+                    born,
+                )

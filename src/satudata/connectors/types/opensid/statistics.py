@@ -22,7 +22,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pyarrow as pa
 from django.utils.translation import gettext as _
@@ -41,8 +41,11 @@ from satudata.connectors.types.opensid.wilayah import (
 
 Category = tuple[str, str]  # (kategori_kode, kategori)
 # One aggregated group read from the source:
-# (config_id, id_cluster or None, extra (month) or None, kategori_kode or None, sex, count)
-Group = tuple[int, int | None, str | None, str | None, int | None, int]
+# (config_id, id_cluster or None, extra (month) or None, kategori_kode or None,
+#  jumlah, laki_laki, perempuan)
+Group = tuple[int, int | None, str | None, str | None, int, int, int]
+# Counted by the server in one group: everyone, then sex 1 (laki-laki) and 2 (perempuan).
+_COUNTS_BY_SEX = "COUNT(*), COALESCE(SUM(p.sex = 1), 0), COALESCE(SUM(p.sex = 2), 0)"
 
 
 @dataclass(frozen=True)
@@ -130,16 +133,10 @@ def _lookup_labels(ctx: Context, table: str | None, builtin: tuple) -> list[Cate
 
 
 def _resident_groups(
-    ctx: Context,
-    value_sql: str,
-    value_params: list,
-    purpose: str,
-    needs: tuple[str, ...],
-    outer_sql: str = "v",
-    outer_params: tuple = (),
+    ctx: Context, value_sql: str, value_params: list, purpose: str, needs: tuple[str, ...]
 ) -> Iterable[Group]:
-    """Living residents grouped by (village, cluster, value, sex). `value_sql` is computed per
-    resident (as `v`), `outer_sql` turns it into the category (e.g. an age into its band)."""
+    """Living residents grouped by (village, cluster, value), counted in total and by sex.
+    Sex is summed by the server, not grouped: a third of the rows to send and parse."""
     ctx.schema.require("tweb_penduduk", ("id", "sex", "status_dasar", *needs), purpose)
     village = ctx.schema.village_column("tweb_penduduk", "p")
     cluster = "p.id_cluster" if ctx.by_cluster else "NULL"
@@ -147,22 +144,20 @@ def _resident_groups(
         ctx.schema.require("tweb_penduduk", ("id_cluster",), "dusun/RW/RT levels")
     where, params = ctx.village_filter("tweb_penduduk", "p")
     ctx.cursor.execute(
-        f"SELECT cfg, cluster, {outer_sql}, sex, COUNT(*) FROM ("  # noqa: S608
-        f"SELECT {village} AS cfg, {cluster} AS cluster, {value_sql} AS v, p.sex AS sex "
-        f"FROM tweb_penduduk p WHERE {ctx.living_filter('p')}{where}"
-        ") AS r GROUP BY 1, 2, 3, 4",
-        [*outer_params, *value_params, *params],
+        f"SELECT {village}, {cluster}, {value_sql}, {_COUNTS_BY_SEX} "  # noqa: S608
+        f"FROM tweb_penduduk p WHERE {ctx.living_filter('p')}{where} GROUP BY 1, 2, 3",
+        [*value_params, *params],
     )
-    for config_id, cluster_id, value, sex, count in ctx.cursor.fetchall():
-        yield int(config_id), cluster_id, None, value, sex, int(count)
+    for config_id, cluster_id, value, total, laki, perempuan in ctx.cursor.fetchall():
+        yield int(config_id), cluster_id, None, value, int(total), int(laki), int(perempuan)
 
 
 def coded_statistic(slug: str, label: str, column: str, lookup: str | None, builtin: tuple):
     def fetch(ctx: Context) -> Iterable[Group]:
-        for cfg, cluster, extra, value, sex, count in _resident_groups(
+        for cfg, cluster, extra, value, *counts in _resident_groups(
             ctx, f"p.{column}", [], f"statistic {slug}", (column,)
         ):
-            yield cfg, cluster, extra, None if value is None else str(value), sex, count
+            yield cfg, cluster, extra, None if value is None else str(value), *counts
 
     def categories(ctx: Context) -> dict[int, list[Category]]:
         labels = _lookup_labels(ctx, lookup, builtin)
@@ -174,36 +169,45 @@ def coded_statistic(slug: str, label: str, column: str, lookup: str | None, buil
 # ---------------------------------------------------------------- residents by age
 
 
+def born_on_or_before(reference: date, years: int) -> date:
+    """The latest birth date of someone who is at least `years` full years old on `reference`
+    (a birthday on 29 February counts from 28 February in other years, like the month-day
+    comparison of full years)."""
+    year = reference.year - years
+    day = min(reference.day, calendar.monthrange(year, reference.month)[1])
+    return date(year, reference.month, day)
+
+
+def _as_number(day: date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day  # what `DATE + 0` gives in MariaDB
+
+
 def age_statistic(slug: str, label: str, bands: tuple[codes.AgeBand, ...]):
+    """Residents by age band. Instead of computing each age (TIMESTAMPDIFF per row and per
+    band), the birth date is compared with the band limits turned into birth dates:
+    INTERVAL(birth, limits…) counts the limits at or below the birth date, a binary search per
+    row. Bands must be contiguous from 0 (ours are)."""
+
     def fetch(ctx: Context) -> Iterable[Group]:
-        ref = ctx.request.reference_date.isoformat()
-        # Full years at the reference date; NULL for a missing, future or implausible date.
-        age_sql = (
-            "CASE WHEN p.tanggallahir IS NULL OR p.tanggallahir > %s "
-            "OR p.tanggallahir < %s - INTERVAL %s YEAR THEN NULL "
-            "ELSE TIMESTAMPDIFF(YEAR, p.tanggallahir, %s) END"
+        ref = ctx.request.reference_date
+        # Age >= k  <=>  birth <= born_on_or_before(ref, k)  <=>  birth < that day + 1.
+        limits = [
+            born_on_or_before(ref, band.dari) + timedelta(days=1)
+            for band in sorted(bands[1:], key=lambda band: band.dari, reverse=True)
+        ]
+        too_old = born_on_or_before(ref, codes.MAX_PLAUSIBLE_AGE_YEARS + 1) + timedelta(days=1)
+        value_sql = (
+            "CASE WHEN p.tanggallahir IS NULL OR p.tanggallahir > %s OR p.tanggallahir < %s "
+            f"THEN NULL ELSE INTERVAL(p.tanggallahir + 0, {', '.join(['%s'] * len(limits))}) END"
         )
-        age_params = [ref, ref, codes.MAX_PLAUSIBLE_AGE_YEARS, ref]
-        # The band index, computed by the server so that only a few groups come back.
-        closed = [(index, band) for index, band in enumerate(bands) if band.sampai is not None]
-        band_sql = (
-            "CASE WHEN v IS NULL THEN NULL "
-            + " ".join("WHEN v <= %s THEN %s" for _ in closed)
-            + " ELSE %s END"
-        )
-        band_params = [value for index, band in closed for value in (band.sampai, index)]
-        band_params.append(len(bands) - 1)
-        for cfg, cluster, extra, value, sex, count in _resident_groups(
-            ctx,
-            age_sql,
-            age_params,
-            f"statistic {slug}",
-            ("tanggallahir",),
-            outer_sql=band_sql,
-            outer_params=tuple(band_params),
+        params = [ref.isoformat(), too_old.isoformat(), *(_as_number(d) for d in limits)]
+        last = len(bands) - 1
+        for cfg, cluster, extra, younger_than, *counts in _resident_groups(
+            ctx, value_sql, params, f"statistic {slug}", ("tanggallahir",)
         ):
-            kode = None if value is None else bands[int(value)].kode
-            yield cfg, cluster, extra, kode, sex, count
+            # younger_than = how many band limits the resident has not reached yet.
+            kode = None if younger_than is None else bands[last - int(younger_than)].kode
+            yield cfg, cluster, extra, kode, *counts
 
     def categories(ctx: Context) -> dict[int, list[Category]]:
         labels = [(band.kode, band.label) for band in bands]
@@ -229,14 +233,15 @@ def _head_groups(ctx: Context, table: str, alias: str, kode: str) -> Iterable[Gr
     where, params = ctx.village_filter("tweb_penduduk", "p")
     # nik_kepala holds the head's tweb_penduduk.id despite its name (no NIK is read).
     ctx.cursor.execute(
-        f"SELECT {village}, {cluster}, p.sex, COUNT(DISTINCT {alias}.id) "  # noqa: S608
+        # One family row joins at most one head (p.id is the key): COUNT(*) counts families.
+        f"SELECT {village}, {cluster}, {_COUNTS_BY_SEX} "  # noqa: S608
         f"FROM {table} {alias} JOIN tweb_penduduk p ON p.id = {alias}.nik_kepala"
         f"{ctx.same_village((table, alias), ('tweb_penduduk', 'p'))} "
-        f"WHERE {ctx.living_filter('p')}{where} GROUP BY 1, 2, 3",
+        f"WHERE {ctx.living_filter('p')}{where} GROUP BY 1, 2",
         params,
     )
-    for config_id, cluster_id, sex, count in ctx.cursor.fetchall():
-        yield int(config_id), cluster_id, None, kode, sex, int(count)
+    for config_id, cluster_id, total, laki, perempuan in ctx.cursor.fetchall():
+        yield int(config_id), cluster_id, None, kode, int(total), int(laki), int(perempuan)
 
 
 def _families_fetch(ctx: Context) -> Iterable[Group]:
@@ -306,14 +311,17 @@ def _bantuan_fetch(ctx: Context) -> Iterable[Group]:
     for sasaran in sorted(ctx.state.get("sasaran", ())):
         counted, join = _bantuan_join(ctx, sasaran, scope)
         ctx.cursor.execute(
-            f"SELECT {village}, {cluster}, g.id, p.sex, COUNT(DISTINCT {counted}) "  # noqa: S608
+            f"SELECT {village}, {cluster}, g.id, COUNT(DISTINCT {counted}), "  # noqa: S608
+            f"COUNT(DISTINCT CASE WHEN p.sex = 1 THEN {counted} END), "
+            f"COUNT(DISTINCT CASE WHEN p.sex = 2 THEN {counted} END) "
             f"FROM program_peserta pp JOIN program g ON g.id = pp.program_id {join} "
             f"WHERE g.sasaran = %s AND {ctx.living_filter('p')}{in_scope}{where} "
-            "GROUP BY 1, 2, 3, 4",
+            "GROUP BY 1, 2, 3",
             [sasaran, *params],
         )
-        for config_id, cluster_id, program_id, sex, count in ctx.cursor.fetchall():
-            yield int(config_id), cluster_id, None, str(program_id), sex, int(count)
+        for config_id, cluster_id, program_id, *counts in ctx.cursor.fetchall():
+            total, laki, perempuan = (int(count) for count in counts)
+            yield int(config_id), cluster_id, None, str(program_id), total, laki, perempuan
 
 
 def _bantuan_categories(ctx: Context) -> dict[int, list[Category]]:
@@ -404,20 +412,23 @@ def _peristiwa_fetch(ctx: Context) -> Iterable[Group]:
     cluster = "p.id_cluster" if ctx.by_cluster else "NULL"
     where, params = ctx.village_filter("tweb_penduduk", "p")
     start, end = month_bounds(_months(ctx))
-    kinds = [code for code, _ in codes.PERISTIWA]
+    kinds = [code for code, _label in codes.PERISTIWA]
     # The column name comes from a fixed choice (tgl_lapor / tgl_peristiwa), never user text.
+    # STRAIGHT_JOIN: read the few log rows of the months first, then each resident by its key
+    # (not every resident, then its log rows).
     ctx.cursor.execute(
         f"SELECT {village}, {cluster}, YEAR(l.{column}), MONTH(l.{column}), l.kode_peristiwa, "  # noqa: S608
-        f"p.sex, COUNT(*) FROM log_penduduk l JOIN tweb_penduduk p ON p.id = l.id_pend"
-        f"{ctx.same_village(('log_penduduk', 'l'), ('tweb_penduduk', 'p'))} "
+        f"{_COUNTS_BY_SEX} FROM log_penduduk l STRAIGHT_JOIN tweb_penduduk p "
+        f"ON p.id = l.id_pend{ctx.same_village(('log_penduduk', 'l'), ('tweb_penduduk', 'p'))} "
         f"WHERE l.{column} >= %s AND l.{column} <= %s "
         f"AND l.kode_peristiwa IN ({', '.join(['%s'] * len(kinds))}){where} "
-        "GROUP BY 1, 2, 3, 4, 5, 6",
+        "GROUP BY 1, 2, 3, 4, 5",
         [start, end, *kinds, *params],
     )
-    for config_id, cluster_id, year, month, kode, sex, count in ctx.cursor.fetchall():
+    for config_id, cluster_id, year, month, kode, *counts in ctx.cursor.fetchall():
         bulan = f"{int(year):04d}-{int(month):02d}"
-        yield int(config_id), cluster_id, bulan, str(kode), sex, int(count)
+        total, laki, perempuan = (int(count) for count in counts)
+        yield int(config_id), cluster_id, bulan, str(kode), total, laki, perempuan
 
 
 PERISTIWA_BULANAN = Statistic(
@@ -551,7 +562,7 @@ def _roll_up(ctx, stat, categories, wilayah):
         units |= {unit for unit in wilayah.real_units(level) if unit.config_id in ctx.villages}
     else:
         units |= {Unit(config_id) for config_id in ctx.villages}
-    for config_id, cluster_id, extra, kode, sex, count in stat.fetch(ctx):
+    for config_id, cluster_id, extra, kode, total, laki, perempuan in stat.fetch(ctx):
         if config_id not in ctx.villages:
             continue  # defensive: the SQL already filters on the selected villages
         unit = wilayah.unit_of(config_id, cluster_id, level) if wilayah else Unit(config_id)
@@ -561,11 +572,9 @@ def _roll_up(ctx, stat, categories, wilayah):
                 continue
             kode = codes.KODE_BELUM_MENGISI
         cell = counts[(unit, extra, kode)]
-        cell[0] += count
-        if sex == codes.SEX_LAKI_LAKI:
-            cell[1] += count
-        elif sex == codes.SEX_PEREMPUAN:
-            cell[2] += count
+        cell[0] += total
+        cell[1] += laki
+        cell[2] += perempuan
     return counts, units
 
 
