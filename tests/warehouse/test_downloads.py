@@ -162,6 +162,49 @@ def test_xlsx_continues_on_a_second_sheet_past_the_row_limit(kecamatan, tmp_path
     ]
 
 
+def test_a_built_xlsx_is_kept_and_not_built_again(client_for, kecamatan, monkeypatch):
+    from satudata.warehouse.exports import xlsx
+
+    builds = []
+    real = xlsx.export_xlsx
+
+    def counting(version, target, **kwargs):
+        builds.append(version.number)
+        real(version, target, **kwargs)
+
+    monkeypatch.setattr(xlsx, "export_xlsx", counting)
+    client = client_for("anonymous")
+    first = body(get(client, kecamatan, "xlsx"))
+    second = body(get(client, kecamatan, "xlsx"))
+    assert first == second and len(builds) <= 1  # (an earlier test may have built it)
+    builds.clear()
+    client.cookies["django_language"] = "id"  # other labels in the metadata sheet: other file
+    assert body(get(client, kecamatan, "xlsx")) != first and builds == [1]
+
+
+def test_xlsx_not_offered_past_the_row_limit(client_for, kecamatan, settings):
+    """A version longer than SATUDATA_XLSX_MAX_ROWS (default: one Excel sheet) is offered as
+    CSV, Parquet … but not as XLSX; the XLSX address says why and links the other formats."""
+    from satudata.warehouse.exports.xlsx import XLSX_SHEET_MAX_ROWS, xlsx_max_rows
+
+    assert xlsx_max_rows() == XLSX_SHEET_MAX_ROWS == 1_048_575
+    settings.SATUDATA_XLSX_MAX_ROWS = 3  # the Klungkung table has 4 rows
+    client = client_for("anonymous")
+    response = get(client, kecamatan, "xlsx")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Version 1 has 4 rows, more than XLSX offers (3 rows" in html
+    assert "download it as CSV or Parquet" in html
+    assert f'/dataset/{kecamatan.slug}/versi/1/unduh.csv" download' in html
+    assert 'unduh.xlsx" download' not in html  # (the language switch names the address)
+    assert get(client, kecamatan, "xlsx", number=1).status_code == 404
+    assert get(client, kecamatan, "csv").status_code == 200
+    page = client.get(reverse("catalog:dataset_detail", args=[kecamatan.slug])).content.decode()
+    assert 'unduh.xlsx" download' not in page and "more than XLSX offers" in page
+    settings.SATUDATA_XLSX_MAX_ROWS = 4
+    assert get(client, kecamatan, "xlsx").status_code == 200
+
+
 def test_json_array_of_records(client_for, kecamatan, expected_rows):
     response = get(client_for("anonymous"), kecamatan, "json")
     assert response["Content-Type"] == "application/json; charset=utf-8"

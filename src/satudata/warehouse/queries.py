@@ -132,7 +132,8 @@ def _default_page_size() -> int:
 def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
     """Context for `{% include "warehouse/_data_panel.html" %}` on the dataset page."""
     from satudata.catalog.models import Dataset
-    from satudata.warehouse.exports import formats_for
+    from satudata.warehouse.exports import formats_for, formats_withheld
+    from satudata.warehouse.exports.xlsx import xlsx_max_rows
     from satudata.workflow.queries import workflow_panel
 
     user = request.user
@@ -153,6 +154,8 @@ def data_panel(request: HttpRequest, dataset) -> dict[str, Any]:
         "stats_url": reverse("warehouse:data_stats", args=[dataset.slug]),
         "compare_url": reverse("warehouse:version_compare", args=[dataset.slug]),
         "formats": formats_for(version) if version is not None else [],
+        "formats_withheld": formats_withheld(version) if version is not None else [],
+        "xlsx_max_rows": xlsx_max_rows(),
         "versions": versions,
         "newest_number": versions[0].number if versions else None,
         # Who made a version is shown to those who see the drafts; the public sees the agency.

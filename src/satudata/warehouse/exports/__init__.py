@@ -35,13 +35,32 @@ class ExportFormat:
     carries_metadata: bool = False
     spatial_only: bool = False
     is_blob: bool = False
+    # Versions with more rows than this are not offered in this format (None: no limit).
+    max_rows: Callable[[], int] | None = None
 
     def available_for(self, version: Version) -> bool:
+        return not self.unavailable_reason(version)
+
+    def unavailable_reason(self, version: Version) -> str:
+        """Why `version` is not offered in this format ("" when it is)."""
+        from django.utils.translation import gettext as _
+
         if self.spatial_only:
             from satudata.warehouse.exports.geojson import geometry_field
 
-            return geometry_field(version) is not None
-        return True
+            if geometry_field(version) is None:
+                return _("GeoJSON downloads exist only for spatial datasets.")
+        if self.max_rows is not None and (version.row_count or 0) > self.max_rows():
+            return _(
+                "Version %(number)d has %(rows)s rows, more than %(format)s offers "
+                "(%(limit)s rows: the size of one Excel sheet); download it as CSV or Parquet."
+            ) % {
+                "number": version.number,
+                "rows": f"{version.row_count:,}",
+                "format": self.label,
+                "limit": f"{self.max_rows():,}",
+            }
+        return ""
 
 
 def export_formats() -> dict[str, ExportFormat]:
@@ -57,6 +76,7 @@ def export_formats() -> dict[str, ExportFormat]:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             build=xlsx.export_xlsx,
             carries_metadata=True,
+            max_rows=xlsx.xlsx_max_rows,
         ),
         ExportFormat(
             "json", "JSON", "json", "application/json; charset=utf-8", stream=json.stream_json
@@ -86,8 +106,18 @@ def export_formats() -> dict[str, ExportFormat]:
 
 
 def formats_for(version: Version) -> list[ExportFormat]:
-    """The formats a version can be downloaded in (GeoJSON only for spatial versions)."""
+    """The formats a version can be downloaded in (GeoJSON only for spatial versions, XLSX only
+    up to `SATUDATA_XLSX_MAX_ROWS` rows)."""
     return [item for item in export_formats().values() if item.available_for(version)]
+
+
+def formats_withheld(version: Version) -> list[str]:
+    """Why formats other than GeoJSON are not offered for `version` (shown beside the links)."""
+    return [
+        item.unavailable_reason(version)
+        for item in export_formats().values()
+        if not item.spatial_only and not item.available_for(version)
+    ]
 
 
 def catalogue_formats(version: Version) -> list[str]:

@@ -8,13 +8,17 @@ Package) add a digest of that metadata and of the UI language, because their byt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, quote_etag
 from django.utils.translation import get_language
@@ -31,8 +35,9 @@ def find_format(version: Version, key: str) -> ExportFormat:
     found = export_formats().get(key)
     if found is None:
         raise Http404(_("Unknown download format."))
-    if not found.available_for(version):
-        raise Http404(_("GeoJSON downloads exist only for spatial datasets."))
+    reason = found.unavailable_reason(version)
+    if reason:
+        raise Http404(reason)
     return found
 
 
@@ -74,22 +79,69 @@ def _finish(response: HttpResponseBase, etag: str, public: bool) -> HttpResponse
     return response
 
 
-def _built_file(version: Version, fmt: ExportFormat):
-    tmp_dir = blobs.default_store().tmp_dir
-    fd, name = tempfile.mkstemp(prefix="export-", suffix=f".{fmt.extension}", dir=tmp_dir)
+def built_files_dir() -> Path:
+    folder = Path(settings.BLOB_ROOT) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _built_file(version: Version, fmt: ExportFormat, etag: str):
+    """The built file (XLSX), kept under its ETag: the same bytes are never built twice (a
+    workbook of a million rows takes minutes to build). Built under a temporary name and renamed,
+    so a half-built file is never served; kept `SATUDATA_EXPORT_CACHE_MAX_AGE_H` hours after
+    its last use."""
+    kept = built_files_dir() / f"{hashlib.sha256(etag.encode()).hexdigest()}.{fmt.extension}"
+    try:
+        handle = kept.open("rb")
+    except OSError:
+        pass
+    else:
+        os.utime(kept, None)
+        return handle
+    _purge_built_files()
+    fd, name = tempfile.mkstemp(prefix="export-", suffix=f".{fmt.extension}", dir=kept.parent)
     os.close(fd)
     path = Path(name)
     try:
         fmt.build(version, path)
-        return path.open("rb")
+        os.replace(path, kept)
+        return kept.open("rb")
     finally:
-        # The open handle keeps the bytes readable while they are sent; the name goes now.
         path.unlink(missing_ok=True)
+
+
+def _purge_built_files() -> None:
+    max_age = float(getattr(settings, "SATUDATA_EXPORT_CACHE_MAX_AGE_H", 72)) * 3600
+    now = time.time()
+    for path in built_files_dir().iterdir():
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > max_age:
+                path.unlink()
+
+
+def _withheld(request: HttpRequest, dataset, version: Version, fmt: ExportFormat, reason: str):
+    """A page saying why this format is not offered, with the formats that are (404: there is
+    no such file), instead of the bare "page not found"."""
+    from satudata.warehouse.exports import formats_for
+
+    context = {
+        "dataset": dataset,
+        "version": version,
+        "format": fmt,
+        "reason": reason,
+        "formats": formats_for(version),
+    }
+    return render(request, "warehouse/download_withheld.html", context, status=404)
 
 
 def download_response(request: HttpRequest, dataset, version: Version, key: str):
     """The download of `version` (already permission-checked) in format `key`."""
     version.dataset = dataset  # the exporters read its metadata; no second query
+    known = export_formats().get(key)
+    if known is not None and known.max_rows is not None:
+        reason = known.unavailable_reason(version)
+        if reason:
+            return _withheld(request, dataset, version, known, reason)
     fmt = find_format(version, key)
     if not version.parquet_sha256 or not blobs.exists(version.parquet_sha256):
         raise Http404(_("The data file of this version is missing."))
@@ -103,7 +155,7 @@ def download_response(request: HttpRequest, dataset, version: Version, key: str)
         handle = blobs.blob_path(version.parquet_sha256).open("rb")
         response = FileResponse(handle, content_type=fmt.content_type)
     elif fmt.build is not None:
-        response = FileResponse(_built_file(version, fmt), content_type=fmt.content_type)
+        response = FileResponse(_built_file(version, fmt, etag), content_type=fmt.content_type)
     else:
         response = StreamingHttpResponse(fmt.stream(version), content_type=fmt.content_type)
     response.headers["Content-Disposition"] = content_disposition_header(True, filename)

@@ -7,6 +7,10 @@ download that is not streamed while it is made). Excel holds at most 1,048,576 r
 longer versions continue on "Data 2", "Data 3", … The file is the same bytes every time for the
 same version, metadata and language (no download time inside; document dates are the version's),
 which is what lets the download carry a strong ETag.
+
+Versions longer than `SATUDATA_XLSX_MAX_ROWS` (default: one Excel sheet, 1,048,575 data rows) are
+not offered as XLSX at all — the page says why and points to CSV and Parquet, which stream. Building
+a workbook costs about 20 µs per cell, so the limit also bounds how long one download request runs.
 """
 
 from __future__ import annotations
@@ -34,6 +38,13 @@ from satudata.warehouse.queries import parquet_path, schema_fields
 BATCH_ROWS = 10_000
 # Excel's limit, minus the header row each data sheet repeats.
 XLSX_SHEET_MAX_ROWS = 1_048_576 - 1
+
+
+def xlsx_max_rows() -> int:
+    """The most rows a version may have to be offered as XLSX (`SATUDATA_XLSX_MAX_ROWS`)."""
+    return int(getattr(settings, "SATUDATA_XLSX_MAX_ROWS", XLSX_SHEET_MAX_ROWS))
+
+
 # Excel refuses cells longer than this; longer text is cut with a marker (the CSV keeps it whole).
 XLSX_CELL_MAX_CHARS = 32_767
 TRUNCATION_MARK = "…"
