@@ -1,11 +1,12 @@
 from django.urls import path
 
-from satudata.connectors import views
+from satudata.connectors import sample_api, views
 
 app_name = "connectors"
 urlpatterns = [
     path("konektor/", views.connector_list, name="list"),
     path("konektor/kesehatan/", views.health, name="health"),
+    path("konektor/contoh-api/kunjungan/", sample_api.sample_kunjungan, name="sample_api"),
     path("konektor/baru/<slug:type_key>/", views.connector_create, name="create"),
     path("konektor/<slug:name>/", views.connector_detail, name="detail"),
     path("konektor/<slug:name>/ubah/", views.connector_edit, name="edit"),

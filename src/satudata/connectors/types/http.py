@@ -50,6 +50,10 @@ FORMAT_CHOICES = (
     ("xml", "XML"),
     ("csv", "CSV"),
 )
+# Origin ("http://127.0.0.1:8000/") → transport. Empty in normal use; the demo loader puts the
+# portal's own WSGI app here while the server is not running yet, so that the demo connector's
+# first runs go through the same client code to the same address, without a network.
+LOCAL_TRANSPORTS: dict[str, httpx.BaseTransport] = {}
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 # A repeated page is asked for once more before it counts as a loop (a flaky proxy or cache).
 REPEAT_RETRIES = 1
@@ -169,7 +173,10 @@ class HttpConnector(ConnectorType):
             float(config.get("timeout_s") or conf.http_timeout_s()), conf.http_timeout_s()
         )
         state = _State()
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+        transport = LOCAL_TRANSPORTS.get(
+            str(httpx.URL(config["url"]).copy_with(path="/", query=None))
+        )
+        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client:
             headers, auth = _authenticate(client, config, secrets)
             records = self._all_pages(client, config, headers, auth, since, limit, state)
         if limit is not None:
