@@ -190,3 +190,30 @@ def test_reviewers_other_than_the_walidata_role_may_act(world, version):
     services.publish(world.users["admin"], version)
     version.refresh_from_db()
     assert version.status == "terbit"
+
+
+def test_the_first_decision_records_how_long_the_submission_waited(world, version):
+    """What the monitoring's median review time reads: hours from a submission to the first
+    decision after it (verify or return at the first review tier); later steps carry none."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from satudata.workflow import services
+    from satudata.workflow.models import Review, Transition
+
+    users = world.users
+    services.submit(users["produsen_own"], version)
+    Review.objects.filter(version=version).update(submitted_at=timezone.now() - timedelta(hours=10))
+    services.return_version(users["walidata"], version, note="Mohon dicek.")
+    services.submit(users["produsen_own"], version)
+    Review.objects.filter(version=version).update(submitted_at=timezone.now() - timedelta(hours=4))
+    services.verify(users["walidata"], version)
+    services.publish(users["walidata"], version)
+    hours = dict(
+        Transition.objects.filter(version=version)
+        .exclude(action="submit")
+        .values_list("action", "review_hours")
+    )
+    assert round(hours["return"]) == 10 and round(hours["verify"]) == 4
+    assert hours["publish"] is None

@@ -75,12 +75,11 @@ def daftar_list(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name")
     )
-    counts = {
-        row["organisation_id"]: row
-        for row in queries.agency_counts(
-            DataPromise.objects.visible_to(request.user).filter(daftar__year=year)
+    counts = queries.fold_by_organisation(
+        queries.grouped_counts(
+            year, timezone.now(), promises=DataPromise.objects.visible_to(request.user)
         )
-    }
+    )
     is_walidata = actor_for(request.user).is_walidata
     context = {
         "year": year,
@@ -246,6 +245,22 @@ def promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Monitoring -------------------------------------------------------------------------------
 
 
+# The connectors app's summary of sync health, shown on the dashboard when it provides one
+# (the dashboard renders without it).
+SYNC_HEALTH_TEMPLATE = "connectors/_monitoring_sync_health.html"
+
+
+def _optional_template(name: str) -> str:
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return ""
+    return name
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -265,6 +280,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend": queries.monthly_trend(year, now=now, grouped=grouped),
         "weights": conf.scorecard_weights(),
         "years": queries.years_with_lists(),
+        "sync_health_template": _optional_template(SYNC_HEALTH_TEMPLATE),
     }
     return render(request, "monitoring/dashboard.html", context)
 

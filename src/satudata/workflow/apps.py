@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,23 @@ def _ensure_built_in_flows(sender, using="default", **kwargs) -> None:
     ensure_default_definitions(using=using)
 
 
+def check_bounds(app_configs=None, **kwargs) -> list:
+    """`satudata check` / `manage check`: every workflow and monitoring bound parses."""
+    from django.core.checks import Error
+    from django.core.exceptions import ImproperlyConfigured
+
+    from satudata.monitoring import conf as monitoring_conf
+    from satudata.workflow import conf as workflow_conf
+
+    errors = []
+    for bound in (*workflow_conf.BOUNDS, *monitoring_conf.BOUNDS):
+        try:
+            bound()
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), id="satudata.workflow.E001"))
+    return errors
+
+
 class WorkflowConfig(AppConfig):
     name = "satudata.workflow"
     label = "workflow"
@@ -26,6 +44,7 @@ class WorkflowConfig(AppConfig):
         # Registers the daily overdue-review reminder with the shared Huey instance.
         from satudata.workflow import tasks  # noqa: F401
 
+        checks.register(check_bounds)
         post_migrate.connect(
             _ensure_built_in_flows, sender=self, dispatch_uid="workflow-built-in-flows"
         )
