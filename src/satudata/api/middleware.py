@@ -17,13 +17,14 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from satudata.api import ratelimit, requestlog
-from satudata.api.auth import AuthenticationFailed, api_token, token_organisation_ids
+from satudata.api.auth import AuthenticationFailed, api_token
 from satudata.core.middleware import current_request_id
 
 API_PATH_RE = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?api(?:/|$)")
@@ -69,17 +70,17 @@ class ApiMiddleware:
             return self.get_response(request)
         started = time.perf_counter()
         received_at = timezone.now()
-        response = self._gate(request)
+        ip = ratelimit.client_ip(request)
+        response = self._gate(request, ip)
         verdict = getattr(request, "_satudata_rate_verdict", None)
         if response is None:
             response = self.get_response(request)
             _limit_headers(response, verdict)
-        self._log(request, response, started, received_at)
+        self._log(request, response, started, received_at, ip)
         return response
 
-    def _gate(self, request: HttpRequest) -> HttpResponse | None:
+    def _gate(self, request: HttpRequest, ip: str | None) -> HttpResponse | None:
         """The early answer (401 bad key, 429 over the limit) or None to go on."""
-        ip = ratelimit.client_ip(request)
         ip_rate = None if ratelimit.ip_exempt(ip) else ratelimit.ip_rate()
         try:
             token = api_token(request)
@@ -101,18 +102,18 @@ class ApiMiddleware:
         return None if verdict.allowed else _too_many(verdict, scope)
 
     def _log(
-        self, request: HttpRequest, response: HttpResponse, started: float, received_at
+        self, request: HttpRequest, response: HttpResponse, started: float, received_at, ip
     ) -> None:
-        entry = _entry(request, response, received_at)
+        entry = _entry(request, response, received_at, ip)
         if response.streaming:
             response.streaming_content = _counting(response.streaming_content, entry, started)
             return
-        entry.response_bytes = len(response.content)
-        entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        entry["response_bytes"] = len(response.content)
+        entry["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         requestlog.record(entry)
 
 
-def _counting(content: Iterator[bytes], entry, started: float) -> Iterator[bytes]:
+def _counting(content: Iterator[bytes], entry: dict, started: float) -> Iterator[bytes]:
     """Pass a streamed body through, counting bytes; log when the stream ends (or breaks)."""
     sent = 0
     try:
@@ -120,56 +121,45 @@ def _counting(content: Iterator[bytes], entry, started: float) -> Iterator[bytes
             sent += len(chunk)
             yield chunk
     finally:
-        entry.response_bytes = sent
-        entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        entry["response_bytes"] = sent
+        entry["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         requestlog.record(entry)
 
 
 def _caller(request: HttpRequest) -> tuple[object | None, object | None]:
-    """(token, user) of the request, without raising for a bad key."""
+    """(token, user) of the request, without raising for a bad key and without a session
+    lookup when the request carries no session cookie (then it is anonymous anyway)."""
     token = getattr(request, "_satudata_api_token", None)
     if token is not None and not isinstance(token, Exception):
         return token, token.user
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None, None
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         return None, user
     return None, None
 
 
-def _organisation_id(token, user) -> int | None:
-    if token is not None:
-        orgs = token_organisation_ids(token)
-        if orgs and len(orgs) == 1:
-            return next(iter(orgs))
-    if user is None:
-        return None
-    from satudata.core.permissions import actor_for
-
-    org_ids = actor_for(user).organisation_ids
-    return next(iter(org_ids)) if len(org_ids) == 1 else None
-
-
-def _entry(request: HttpRequest, response: HttpResponse, received_at):
-    from satudata.api.models import RequestLog
-
+def _entry(request: HttpRequest, response: HttpResponse, received_at, ip: str | None) -> dict:
+    """The log line as a plain dict (a model instance is built at flush, off the request path;
+    the caller's agency is looked up there too)."""
     token, user = _caller(request)
     try:
-        request_bytes = int(request.META.get("CONTENT_LENGTH") or 0)
+        request_bytes = max(0, int(request.META.get("CONTENT_LENGTH") or 0))
     except ValueError:
         request_bytes = 0
-    return RequestLog(
-        created_at=received_at,
-        method=request.method[:10],
-        path=request.path[:PATH_MAX],
-        status=response.status_code,
-        duration_ms=0.0,
-        response_bytes=0,
-        request_bytes=max(0, request_bytes),
-        client_ip=ratelimit.client_ip(request),
-        user_id=getattr(user, "pk", None),
-        username=user.get_username()[:150] if user is not None else "",
-        token_id=token.pk if token is not None else None,
-        token_prefix=token.prefix if token is not None else "",
-        organisation_id=_organisation_id(token, user),
-        request_id=(current_request_id() or "")[:64],
-    )
+    return {
+        "created_at": received_at,
+        "method": request.method[:10],
+        "path": request.path[:PATH_MAX],
+        "status": response.status_code,
+        "duration_ms": 0.0,
+        "response_bytes": 0,
+        "request_bytes": request_bytes,
+        "client_ip": ip,
+        "user_id": getattr(user, "pk", None),
+        "username": user.get_username()[:150] if user is not None else "",
+        "token_id": token.pk if token is not None else None,
+        "token_prefix": token.prefix if token is not None else "",
+        "request_id": (current_request_id() or "")[:64],
+    }

@@ -13,6 +13,7 @@ it, or every client would look like the proxy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -79,8 +80,14 @@ def hit(bucket: str, rate: Rate, now: float | None = None) -> Verdict:
     )
 
 
-def _networks(items) -> list:
-    return [ipaddress.ip_network(item.strip(), strict=False) for item in items or ()]
+def _networks(items) -> tuple:
+    return _parsed_networks(tuple(items or ()))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_networks(items: tuple) -> tuple:
+    # Parsed once per setting value: this runs on every API request.
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items)
 
 
 def _trusted_proxies() -> list:

@@ -1,6 +1,7 @@
 """Buffered request log: the middleware appends, batches are written later.
 
-A request only appends a small object to an in-process list (no database work on its path).
+A request only appends a small dict to an in-process list (no database work on its path); the
+model instances and the caller's agency are made at flush time, one query per batch.
 The list is written with one `bulk_create`:
 - at the end of a request (Django's `request_finished`, sent after the response went out) when
   `SATUDATA_API_LOG_BATCH` entries wait or the oldest waited `SATUDATA_API_LOG_FLUSH_S` seconds;
@@ -64,8 +65,8 @@ def dropped() -> int:
     return _dropped
 
 
-def record(entry) -> None:
-    """Queue one unsaved RequestLog (called by the middleware)."""
+def record(entry: dict) -> None:
+    """Queue one log line: a dict of RequestLog fields (called by the middleware)."""
     global _oldest_at, _dropped
     with _lock:
         if not _buffer:
@@ -98,6 +99,35 @@ def _put_back(entries: list) -> None:
             _dropped += overflow
 
 
+def _single(ids_by_owner: dict[int, set[int]], owner: int | None) -> int | None:
+    found = ids_by_owner.get(owner) if owner is not None else None
+    return next(iter(found)) if found and len(found) == 1 else None
+
+
+def _caller_organisations(entries: list[dict]) -> None:
+    """Fill `organisation_id`: the key's organisation when it covers exactly one, else the
+    user's only organisation. Two queries per batch instead of work on every request."""
+    from satudata.accounts.models import ApiToken, Membership
+
+    token_ids = {e["token_id"] for e in entries if e.get("token_id")}
+    user_ids = {e["user_id"] for e in entries if e.get("user_id")}
+    by_token: dict[int, set[int]] = {}
+    for token_id, org_id in ApiToken.organisations.through.objects.filter(
+        apitoken_id__in=token_ids
+    ).values_list("apitoken_id", "organisation_id"):
+        by_token.setdefault(token_id, set()).add(org_id)
+    by_user: dict[int, set[int]] = {}
+    for user_id, org_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "organisation_id"
+    ):
+        by_user.setdefault(user_id, set()).add(org_id)
+    for entry in entries:
+        if "organisation_id" not in entry:
+            entry["organisation_id"] = _single(by_token, entry.get("token_id")) or _single(
+                by_user, entry.get("user_id")
+            )
+
+
 def flush() -> int:
     """Write every waiting entry now (one transaction). Returns how many were written."""
     from satudata.api.models import RequestLog
@@ -106,8 +136,11 @@ def flush() -> int:
     if not entries:
         return 0
     try:
+        _caller_organisations(entries)
         with transaction.atomic():
-            RequestLog.objects.bulk_create(entries, batch_size=500)
+            RequestLog.objects.bulk_create(
+                [RequestLog(**entry) for entry in entries], batch_size=500
+            )
     except Exception:  # logging must never break a request or the server
         logger.warning("request log: %d entries not written yet", len(entries), exc_info=True)
         _put_back(entries)
