@@ -3,11 +3,15 @@ subscribing by e-mail with confirmation and unsubscribe links."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.core import mail
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from satudata.core import blobs
 from satudata.core.models import AuditEvent
 from satudata.core.permissions import SYSTEM
 from satudata.reports import services
@@ -178,5 +182,15 @@ def test_hostile_titles_stay_text(world, dataset):
     report = services.create_report(SYSTEM, slug="lap-jahat", title=title)
     services.save_section(SYSTEM, report, kind="table", title="=cmd|' /C calc'!A0", dataset=dataset)
     edition = services.generate_edition(SYSTEM, report)
-    assert edition.page_count >= 3
     assert Section.objects.filter(report=report).count() == 1
+    with blobs.open_blob(edition.pdf_sha256) as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    first_pages = " ".join(page.extract_text() for page in reader.pages[:3])
+    assert "<script>alert(1)</script>" in first_pages  # printed as text, not markup
+    # the page header (a CSS string) carries the title with its quotes and backslash intact
+    assert '"Laporan" \\ =SUM(A1)' in reader.pages[2].extract_text()
+    with blobs.open_blob(edition.xlsx_sha256) as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in cells)
+    assert "'=cmd|' /C calc'!A0" in cells
