@@ -62,7 +62,7 @@ def request_from_config(config: dict, *, today: datetime.date | None = None) -> 
     )
     return Request(
         statistic=data["statistik"],
-        level=data["tingkat"],
+        level=data.get("tingkat") or "desa",
         reference_date=reference,
         villages=tuple(desa_codes(data.get("desa") or "")),
         months=data.get("bulan") or 12,

@@ -48,6 +48,7 @@ class OpenSIDConfigForm(forms.Form):
         label=gettext_lazy("Level"),
         choices=LEVEL_CHOICES,
         initial="desa",
+        required=False,  # empty: desa
         help_text=gettext_lazy("One row set per desa, or per dusun, RW or RT within each desa."),
     )
     desa = forms.CharField(
