@@ -105,3 +105,22 @@ def test_the_keys_page_needs_a_log_in(client):
     response = client.get(KEYS)
     assert response.status_code == 302
     assert "/akun/masuk/" in response["Location"]
+
+
+def test_an_administrator_revokes_a_key_in_the_admin(client, world):
+    token, key = services.create_api_token(world.users["produsen_own"], name="bocor")
+    superuser = world.users["superuser"]
+    superuser.is_staff = True
+    superuser.save()
+    client.force_login(superuser)
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert token.prefix in listing.content.decode()
+    assert key not in listing.content.decode()
+    client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(action="api_token.revoke", object_id=str(token.pk)).exists()

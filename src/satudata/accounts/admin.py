@@ -13,7 +13,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from satudata.accounts.models import LoginFailure, Membership, Organisation, User
+from satudata.accounts.models import ApiToken, LoginFailure, Membership, Organisation, User
 from satudata.accounts.views import admin_login
 from satudata.core import audit
 
@@ -197,3 +197,44 @@ class LoginFailureAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API keys: look and revoke only (keys are made by their owners; the secret is never here)."""
+
+    list_display = ("name", "prefix", "user", "scope", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("scope", "revoked_at")
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "organisations",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_at",
+    )
+    exclude = ("token_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Revoked keys stay listed: the request log and the audit trail name them.
+        return False
+
+    @admin.action(description=_("Revoke the selected API keys"))
+    def revoke(self, request, queryset) -> None:
+        from satudata.accounts import services
+        from satudata.core.errors import SatuDataError
+
+        for token in queryset.select_related("user"):
+            try:
+                services.revoke_api_token(request.user, token)
+            except SatuDataError as exc:
+                self.message_user(request, exc.message, level="error")
+                return
