@@ -270,3 +270,59 @@ def test_answers_are_cached_per_version_and_query(version, django_assert_num_que
     with django_assert_num_queries(0):
         again = query(version, Condition("jumlah", "gt", 20), limit=3)
     assert again == first
+
+
+def test_frequently_queried_version_is_answered_from_memory_with_the_same_results(
+    version, settings
+):
+    from django.core.cache import cache
+
+    from satudata.warehouse import query as query_module
+
+    query_module.forget_memory_copies()
+    cases = [
+        TableQuery(
+            conditions=(Condition("kode_desa", "region", "51.05"),), sort=(("jumlah", True),)
+        ),
+        TableQuery(
+            group_by=("tahun",), aggregates=(Aggregate("sum", "jumlah"), Aggregate("count"))
+        ),
+        TableQuery(fields=("nama_desa",), limit=5, offset=3),
+        TableQuery(conditions=(Condition("nama_desa", "contains", "a"),), limit=4),
+    ]
+    settings.SATUDATA_QUERY_MEMORY_CELLS = 0  # never copied: answers from the Parquet file
+    from_file = [run_query(version, case) for case in cases]
+    assert not query_module.in_memory(version)
+    settings.SATUDATA_QUERY_MEMORY_CELLS = 1_000
+    cache.clear()
+    run_query(version, cases[0])
+    assert not query_module.in_memory(version)  # one query is not enough
+    cache.clear()
+    run_query(version, cases[0])
+    query_module.wait_for_memory_copies()
+    assert query_module.in_memory(version)  # copied after its second uncached query
+    cache.clear()
+    assert [run_query(version, case) for case in cases] == from_file
+    query_module.forget_memory_copies()
+
+
+def test_memory_budget_is_respected(version, settings):
+    from satudata.warehouse import query as query_module
+
+    query_module.forget_memory_copies()
+    settings.SATUDATA_QUERY_MEMORY_CELLS = 10  # smaller than this version (12 rows x 6 columns)
+    for limit in range(1, 5):
+        run_query(version, TableQuery(limit=limit))
+    query_module.wait_for_memory_copies()
+    assert not query_module.in_memory(version)
+
+
+def test_version_with_a_column_named_like_the_row_position(db):
+    organisation = make_organisation("kueri-posisi")
+    csv_text = "file_row_number,nilai\n" + "".join(f"{i * 10},{i}\n" for i in range(5))
+    dataset = make_dataset(organisation, title="Kolom posisi", state="published", csv=csv_text)
+    version = dataset.published_version
+    result = run_query(version, TableQuery(sort=(("nilai", True),), limit=2, offset=1))
+    assert result.rows == [(30, 3), (20, 2)]
+    with pytest.raises(ValidationFailed):
+        run_query(version, TableQuery(limit=2, after="eyJzIjoiIiwiayI6W10sInAiOjB9"))

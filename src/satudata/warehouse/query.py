@@ -30,10 +30,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from satudata.core.errors import ValidationFailed
@@ -368,6 +372,172 @@ def _after_condition(schema: _Schema, query: TableQuery, params: list[Any]) -> s
     return tail(0)
 
 
+# --- where a query reads: the Parquet file, or the version held in memory ---------------------
+
+# Versions that are queried again and again are copied into an in-memory DuckDB table of this
+# process (DuckDB's own columnar format: no Parquet pages to decompress per query — a filtered
+# page of a 1M-row version goes from tens of milliseconds to a few). Bounded by a budget in table
+# cells (rows x columns; about 14 bytes each for typical tables); least recently used versions
+# leave first. A version is copied, in a background thread, after its second uncached query in
+# this process, so a one-off query never pays for the copy.
+MEMORY_CELLS_MAX_DEFAULT = 12_000_000
+MEMORY_AFTER_QUERIES = 2
+_memory_lock = threading.Lock()
+_memory_db: duckdb.DuckDBPyConnection | None = None
+_memory_tables: OrderedDict[str, int] = OrderedDict()  # parquet sha256 -> cells, LRU first
+_memory_loading: dict[str, threading.Thread] = {}
+_memory_queries: dict[str, int] = {}
+_memory_cursors = threading.local()
+
+
+def memory_cells_max() -> int:
+    """SATUDATA_QUERY_MEMORY_CELLS: the in-memory copies' budget per process (0 = never copy)."""
+    return int(getattr(settings, "SATUDATA_QUERY_MEMORY_CELLS", MEMORY_CELLS_MAX_DEFAULT))
+
+
+def _memory_table(sha: str) -> str:
+    return engine.quote_identifier(f"version_{sha[:32]}")
+
+
+def _memory_database() -> duckdb.DuckDBPyConnection:
+    global _memory_db
+    with _memory_lock:
+        if _memory_db is None:
+            _memory_db = engine.connect()
+        return _memory_db
+
+
+def _memory_cursor() -> duckdb.DuckDBPyConnection:
+    """This thread's cursor on the in-memory database (DuckDB cursors are not thread-safe)."""
+    cursor = getattr(_memory_cursors, "cursor", None)
+    if cursor is None:
+        cursor = _memory_database().cursor()
+        _memory_cursors.cursor = cursor
+    return cursor
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What a query reads FROM: `relation` has the row position column, `plain` may not."""
+
+    relation: str
+    plain: str
+    params: tuple
+    in_memory: bool
+
+    def run(self, sql: str, params: list[Any]) -> list[tuple]:
+        if not self.in_memory:
+            return _run(sql, params)
+        return _memory_cursor().execute(sql, params).fetchall()
+
+
+def _parquet_source(version: Version) -> _Source:
+    return _Source(
+        relation="read_parquet(?, file_row_number = true)",
+        plain="read_parquet(?)",
+        params=(str(parquet_path(version)),),
+        in_memory=False,
+    )
+
+
+def _source(version: Version) -> _Source:
+    """The in-memory copy when there is one, else the Parquet file (and maybe start a copy)."""
+    sha = version.parquet_sha256
+    with _memory_lock:
+        if sha in _memory_tables:
+            _memory_tables.move_to_end(sha)
+            table = _memory_table(sha)
+            return _Source(relation=table, plain=table, params=(), in_memory=True)
+    _maybe_copy_to_memory(version)
+    return _parquet_source(version)
+
+
+def _maybe_copy_to_memory(version: Version) -> None:
+    sha = version.parquet_sha256
+    cells = int(version.row_count) * max(1, int(version.column_count or 1))
+    names = {f["name"] for f in schema_fields(version)}
+    if cells > memory_cells_max() or ROW_POSITION in names:
+        return
+    with _memory_lock:
+        if sha in _memory_loading or sha in _memory_tables:
+            return
+        _memory_queries[sha] = _memory_queries.get(sha, 0) + 1
+        if _memory_queries[sha] < MEMORY_AFTER_QUERIES:
+            return
+        loader = threading.Thread(
+            target=_copy_to_memory,
+            args=(sha, str(parquet_path(version)), cells),
+            name=f"satudata-memory-{sha[:8]}",
+            daemon=True,
+        )
+        _memory_loading[sha] = loader
+    loader.start()
+
+
+def _copy_to_memory(sha: str, path: str, cells: int) -> None:
+    table = _memory_table(sha)
+    cursor = _memory_database().cursor()
+    try:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} AS "  # noqa: S608 - a hash, quoted
+            "SELECT * FROM read_parquet(?, file_row_number = true)",
+            [path],
+        )
+        with _memory_lock:
+            _memory_tables[sha] = cells
+            evicted = _over_budget(keep=sha)
+        for old in evicted:
+            cursor.execute(f"DROP TABLE IF EXISTS {_memory_table(old)}")
+    except duckdb.Error:
+        pass  # the Parquet file keeps answering
+    finally:
+        cursor.close()
+        with _memory_lock:
+            _memory_loading.pop(sha, None)
+
+
+def _over_budget(keep: str) -> list[str]:
+    """Forget the least recently used copies until the budget holds (call with the lock)."""
+    evicted = []
+    while sum(_memory_tables.values()) > memory_cells_max() and len(_memory_tables) > 1:
+        oldest = next(iter(_memory_tables))
+        if oldest == keep:
+            _memory_tables.move_to_end(oldest)
+            continue
+        del _memory_tables[oldest]
+        evicted.append(oldest)
+    return evicted
+
+
+def in_memory(version: Version) -> bool:
+    """Whether this process answers `version` from an in-memory copy."""
+    with _memory_lock:
+        return version.parquet_sha256 in _memory_tables
+
+
+def wait_for_memory_copies(timeout_s: float = 60) -> None:
+    """Wait until background copies have finished (tests and benchmarks)."""
+    with _memory_lock:
+        loaders = list(_memory_loading.values())
+    for loader in loaders:
+        loader.join(timeout_s)
+
+
+def forget_memory_copies() -> None:
+    """Drop every in-memory copy of this process (tests)."""
+    with _memory_lock:
+        shas = list(_memory_tables)
+        _memory_tables.clear()
+        _memory_queries.clear()
+    if shas:
+        cursor = _memory_database().cursor()
+        try:
+            for sha in shas:
+                cursor.execute(f"DROP TABLE IF EXISTS {_memory_table(sha)}")
+        finally:
+            cursor.close()
+
+
 # --- running ----------------------------------------------------------------------------------
 
 
@@ -435,23 +605,23 @@ def _rows_query(version: Version, schema: _Schema, query: TableQuery) -> QueryRe
     after_params: list[Any] = []
     after = _after_condition(schema, query, after_params) if query.after else ""
     sort_columns = [allowed[name] for name, _desc in query.sort]
-    path = str(parquet_path(version))
+    source = _source(version)
     if ROW_POSITION in schema.by_name:
-        rows, keys = _rows_without_positions(schema, query, sql, selected, path)
+        rows, keys = _rows_without_positions(schema, query, sql, selected, source)
     else:
-        keys = _page_keys(version, sql, query, order, sort_columns, after, after_params, path)
-        rows = _rows_at(selected, [int(key[-1]) for key in keys], path)
+        keys = _page_keys(version, sql, query, order, sort_columns, after, after_params, source)
+        rows = _rows_at(selected, [int(key[-1]) for key in keys], source)
     next_after = None
     if query.limit and len(keys) == query.limit:
         last = keys[-1]
         next_after = _encode_cursor(query, list(last[:-1]), int(last[-1]))
-    total = _count(version, sql, path)
+    total = _count(version, sql, source)
     info = [_column_info(schema.by_name[name]) for name in names]
     return QueryResult(info, rows, total, next_after)
 
 
 def _rows_without_positions(
-    schema: _Schema, query: TableQuery, sql: _Sql, selected: list[str], path: str
+    schema: _Schema, query: TableQuery, sql: _Sql, selected: list[str], source: _Source
 ) -> tuple[list[tuple], list[tuple]]:
     """A version with a column named like DuckDB's row position (`file_row_number`) cannot be
     read with positions: one plain query, offset paging only."""
@@ -460,10 +630,10 @@ def _rows_without_positions(
     allowed = {name: engine.quote_identifier(name) for name in schema.names}
     order = _order_keys(schema, query, allowed)
     order_sql = f" ORDER BY {', '.join(order)}" if order else ""
-    rows = _run(
-        f"SELECT {', '.join(selected)} FROM read_parquet(?){sql.where()}"  # noqa: S608
+    rows = source.run(
+        f"SELECT {', '.join(selected)} FROM {source.plain}{sql.where()}"  # noqa: S608
         f"{order_sql} LIMIT ? OFFSET ?",
-        [path, *sql.params, query.limit, query.offset],
+        [*source.params, *sql.params, query.limit, query.offset],
     )
     return [tuple(row) for row in rows], []
 
@@ -476,7 +646,7 @@ def _page_keys(
     sort_columns: list[str],
     after: str,
     after_params: list[Any],
-    path: str,
+    source: _Source,
 ) -> list[tuple]:
     """(sort values…, row position) of the page's rows, reading only the filter and sort
     columns — like an index lookup; the full rows are read afterwards by position. In file
@@ -489,31 +659,31 @@ def _page_keys(
         return [(position,) for position in range(start, end)]
     return [
         tuple(row)
-        for row in _run(
+        for row in source.run(
             f"SELECT {', '.join([*sort_columns, ROW_POSITION])} "  # noqa: S608
-            f"FROM read_parquet(?, file_row_number = true){sql.where(after)} "
+            f"FROM {source.relation}{sql.where(after)} "
             f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
-            [path, *sql.params, *after_params, query.limit, query.offset],
+            [*source.params, *sql.params, *after_params, query.limit, query.offset],
         )
     ]
 
 
-def _rows_at(selected: list[str], positions: list[int], path: str) -> list[tuple]:
+def _rows_at(selected: list[str], positions: list[int], source: _Source) -> list[tuple]:
     """The chosen columns of the rows at `positions`, in that order. The position range lets
     DuckDB skip the row groups outside it (the data view reads its pages the same way)."""
     if not positions:
         return []
-    found = _run(
+    found = source.run(
         f"SELECT {', '.join(selected)}, {ROW_POSITION} "  # noqa: S608 - quoted identifiers
-        "FROM read_parquet(?, file_row_number = true) "
+        f"FROM {source.relation} "
         f"WHERE {ROW_POSITION} BETWEEN ? AND ? AND list_contains(?, {ROW_POSITION})",
-        [path, min(positions), max(positions), positions],
+        [*source.params, min(positions), max(positions), positions],
     )
     by_position = {row[-1]: tuple(row[:-1]) for row in found}
     return [by_position[position] for position in positions if position in by_position]
 
 
-def _count(version: Version, sql: _Sql, path: str) -> int:
+def _count(version: Version, sql: _Sql, source: _Source) -> int:
     """Matching rows: the version's own count without filters, else one counting scan of the
     filter columns (cached per filter set, whatever the sort, fields or page)."""
     if not sql.conditions:
@@ -522,7 +692,10 @@ def _count(version: Version, sql: _Sql, path: str) -> int:
     found = cache_get(key)
     if found is None:
         found = int(
-            _run(f"SELECT count(*) FROM read_parquet(?){sql.where()}", [path, *sql.params])[0][0]  # noqa: S608
+            source.run(
+                f"SELECT count(*) FROM {source.plain}{sql.where()}",  # noqa: S608
+                [*source.params, *sql.params],
+            )[0][0]
         )
         cache_set(key, found)
     return found
@@ -559,28 +732,28 @@ def _aggregate_query(version: Version, schema: _Schema, query: TableQuery) -> Qu
     ]
     group_sql = f" GROUP BY {', '.join(groups)}" if groups else ""
     order_sql = f" ORDER BY {', '.join(order)}" if order else ""
-    path = str(parquet_path(version))
-    rows = _run(
-        f"SELECT {', '.join(selected)} FROM read_parquet(?){sql.where()}"  # noqa: S608
+    source = _source(version)
+    rows = source.run(
+        f"SELECT {', '.join(selected)} FROM {source.plain}{sql.where()}"  # noqa: S608
         f"{group_sql}{order_sql} LIMIT ? OFFSET ?",
-        [path, *sql.params, query.limit, query.offset],
+        [*source.params, *sql.params, query.limit, query.offset],
     )
     total = int(rows[0][-1]) if rows else (None if query.offset else 0)
     if total is None:
-        total = _group_count(version, sql, groups, path)
+        total = _group_count(sql, groups, source)
     columns = [_column_info(schema.by_name[name]) for name in query.group_by]
     columns += [info for _sql, info in built]
     return QueryResult(columns, [tuple(row[:-1]) for row in rows], total, None)
 
 
-def _group_count(version: Version, sql: _Sql, groups: list[str], path: str) -> int:
+def _group_count(sql: _Sql, groups: list[str], source: _Source) -> int:
     if not groups:
         return 1
     return int(
-        _run(
-            f"SELECT count(*) FROM (SELECT 1 FROM read_parquet(?){sql.where()} "  # noqa: S608
+        source.run(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source.plain}{sql.where()} "  # noqa: S608
             f"GROUP BY {', '.join(groups)})",
-            [path, *sql.params],
+            [*source.params, *sql.params],
         )[0][0]
     )
 
@@ -608,7 +781,28 @@ def run_query(version: Version, query: TableQuery) -> QueryResult:
     if not version.parquet_sha256 or not schema.fields:
         raise _fail(_("This version has no data to query."), "no-data")
     compute = _aggregate_query if query.is_aggregate else _rows_query
-    return cached_query(_cache_parts(version, query), lambda: compute(version, schema, query))
+
+    def answer() -> QueryResult:
+        try:
+            return compute(version, schema, query)
+        except duckdb.Error:
+            # An in-memory copy dropped (budget) between lookup and query: read the file.
+            _forget_copy(version.parquet_sha256)
+        try:
+            return compute(version, schema, query)
+        except duckdb.Error as error:
+            raise _fail(
+                _("The query could not be run: %(error)s")
+                % {"error": str(error).splitlines()[0][:200]},
+                "query-failed",
+            ) from None
+
+    return cached_query(_cache_parts(version, query), answer)
+
+
+def _forget_copy(sha: str) -> None:
+    with _memory_lock:
+        _memory_tables.pop(sha, None)
 
 
 # --- the API's query-string grammar ---------------------------------------------------------
