@@ -118,7 +118,7 @@ def test_a_failed_write_keeps_the_entries_for_the_next_flush(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database away")
 
-    monkeypatch.setattr(RequestLog.objects, "bulk_create", broken)
+    monkeypatch.setattr(requestlog, "_insert", broken)
     assert requestlog.flush() == 0
     assert requestlog.pending() == 1
     monkeypatch.undo()

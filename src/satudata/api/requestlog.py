@@ -128,19 +128,60 @@ def _caller_organisations(entries: list[dict]) -> None:
             )
 
 
-def flush() -> int:
-    """Write every waiting entry now (one transaction). Returns how many were written."""
+# Columns written, and the value of each when a log line does not have it.
+COLUMN_DEFAULTS = {
+    "created_at": None,
+    "method": "",
+    "path": "",
+    "status": 0,
+    "duration_ms": 0.0,
+    "response_bytes": 0,
+    "request_bytes": 0,
+    "client_ip": None,
+    "user_id": None,
+    "username": "",
+    "token_id": None,
+    "token_prefix": "",
+    "organisation_id": None,
+    "request_id": "",
+}
+
+
+def _insert(entries: list[dict]) -> None:
+    """One INSERT statement run for all lines (executemany): several times cheaper than
+    building model instances for bulk_create, and this runs in the server process."""
     from satudata.api.models import RequestLog
 
+    quote = connection.ops.quote_name
+    fields = [RequestLog._meta.get_field(name) for name in COLUMN_DEFAULTS]
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(RequestLog._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    # Only the time and the address need the backend's adaptation; the rest are plain values.
+    adapt = {
+        "created_at": connection.ops.adapt_datetimefield_value,
+        "client_ip": connection.ops.adapt_ipaddressfield_value,
+    }
+    names = list(COLUMN_DEFAULTS)
+    adapted = [(names.index(name), function) for name, function in adapt.items()]
+    rows = []
+    for entry in entries:
+        row = [entry.get(name, COLUMN_DEFAULTS[name]) for name in names]
+        for position, function in adapted:
+            row[position] = function(row[position])
+        rows.append(row)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def flush() -> int:
+    """Write every waiting entry now (one transaction). Returns how many were written."""
     entries = _take()
     if not entries:
         return 0
     try:
         _caller_organisations(entries)
-        with transaction.atomic():
-            RequestLog.objects.bulk_create(
-                [RequestLog(**entry) for entry in entries], batch_size=500
-            )
+        _insert(entries)
     except Exception:  # logging must never break a request or the server
         logger.warning("request log: %d entries not written yet", len(entries), exc_info=True)
         _put_back(entries)
