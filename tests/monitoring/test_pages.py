@@ -247,3 +247,40 @@ def test_scorecard_exports(client, scenario):
     assert values[1][1] == scenario["world"].other.name and values[2][2] == 44.0
     pdf = client.get("/monitoring/skor.pdf?tahun=2026")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_cached_figures_follow_every_change_at_once(client, scenario):
+    """The dashboard caches its per-agency promise counts; a new promise, a delivery and a
+    removed promise show on the very next request (no stale figures for the Forum)."""
+    from satudata.core.permissions import SYSTEM
+    from satudata.monitoring import services
+    from satudata.monitoring.models import DaftarData
+    from tests.factories import upload_csv
+
+    world = scenario["world"]
+    client_as(client, world, "walidata")
+
+    def owner_row():
+        rows = client.get("/monitoring/?tahun=2026").context["rows"]
+        row = next(row for row in rows if row.organisation == world.owner)
+        return (row.promised, row.delivered, row.overdue)
+
+    promised, delivered, overdue = owner_row()
+    assert owner_row() == (promised, delivered, overdue)  # cached, same answer
+    daftar = DaftarData.objects.get(organisation=world.owner, year=2026)
+    d1 = scenario["datasets"][0]
+    new = services.save_promise(
+        SYSTEM, daftar, title="Jumlah Puskesmas", frequency="monthly", period="2026-03", dataset=d1
+    )
+    assert owner_row() == (promised + 1, delivered, overdue + 1)
+    upload_csv(d1, "kode,jumlah\n51.05,7\n")  # a draft is not a delivery
+    assert owner_row() == (promised + 1, delivered, overdue + 1)
+    from satudata.warehouse.models import Version
+
+    newest = Version.objects.filter(dataset=d1).order_by("-number").first()
+    newest.status = "diajukan"
+    newest.save(update_fields=["status"])  # submitted: delivered (late) now
+    assert owner_row() == (promised + 1, delivered + 1, overdue)
+    services.delete_promise(SYSTEM, new)
+    assert owner_row() == (promised, delivered, overdue)

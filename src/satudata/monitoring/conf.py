@@ -53,6 +53,12 @@ def promises_page_size() -> int:
     return setting("SATUDATA_MONITORING_PAGE_SIZE", 100, positive_int)
 
 
+def figures_cache_s() -> int:
+    """Seconds the dashboard's grouped promise counts stay cached (a change to the promises or
+    their deliveries makes them stale at once anyway; this only bounds memory)."""
+    return setting("SATUDATA_MONITORING_CACHE_S", 3600, int)
+
+
 def _weights(raw: object) -> dict[str, float]:
     """A dict, or a JSON object in a string; unknown keys are ignored, missing ones take the
     default, negative weights count as 0."""
@@ -77,5 +83,6 @@ BOUNDS: tuple[Callable[[], object], ...] = (
     monthly_due_day,
     reminder_horizon_days,
     promises_page_size,
+    figures_cache_s,
     scorecard_weights,
 )

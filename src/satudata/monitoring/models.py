@@ -134,3 +134,19 @@ class DataPromise(models.Model):
 
     scope_visible = classmethod(lambda cls, qs, actor: _scope_visible(qs, actor))
     scope_editable = classmethod(lambda cls, qs, actor: _scope_editable(qs, actor))
+
+
+class FiguresGeneration(models.Model):
+    """One row whose stamp changes with every change to the promises or their deliveries
+    (deliveries.py): the dashboard's grouped counts are cached under it, so a cached answer is
+    never older than the data, in any server process."""
+
+    singleton = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generation = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monitoring figures generation")
+        verbose_name_plural = _("monitoring figures generation")
+
+    def __str__(self) -> str:
+        return str(self.generation)

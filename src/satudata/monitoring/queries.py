@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -36,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from satudata.accounts.models import Organisation
 from satudata.monitoring import conf
+from satudata.monitoring.deliveries import current_generation
 from satudata.monitoring.models import DaftarData, DataPromise
 
 ON_TIME = "on_time"
@@ -103,12 +105,19 @@ def grouped_counts(
     All promises of one due date share their `due_before`, so whether they are due at `now` is
     decided once per group here, and the database only counts deliveries (two aggregates over
     a covering index instead of five CASE expressions per promise)."""
-    promises = (DataPromise.objects.all() if promises is None else promises).filter(
-        daftar__year=year
-    )
-    if organisation_ids is not None:
-        promises = promises.filter(organisation_id__in=organisation_ids)
-    groups = (
+    if promises is None and organisation_ids is None:
+        groups = _whole_year_groups(year)
+    else:
+        base = DataPromise.objects.all() if promises is None else promises
+        if organisation_ids is not None:
+            base = base.filter(organisation_id__in=organisation_ids)
+        groups = _delivery_groups(base.filter(daftar__year=year))
+    return [_group_statuses(group, now) for group in groups]
+
+
+def _delivery_groups(promises: QuerySet) -> list[dict]:
+    """Promised, delivered and delivered-on-time counts per (organisation, due date)."""
+    return list(
         promises.values("organisation_id", "due_date", "due_before")
         .annotate(
             promised=Count("id"),
@@ -117,7 +126,20 @@ def grouped_counts(
         )
         .order_by()
     )
-    return [_group_statuses(group, now) for group in groups]
+
+
+def _whole_year_groups(year: int) -> list[dict]:
+    """_delivery_groups() of every promise of `year`, cached under the figures' generation
+    (deliveries.py grows it with every change to promises or deliveries; the counts do not
+    depend on the time of day, the statuses derived from them do). Any server process reads
+    the generation first, so a cached answer is never older than the data."""
+    generation = current_generation()
+    key = f"monitoring:groups:{year}:{generation}"
+    groups = cache.get(key)
+    if groups is None:
+        groups = _delivery_groups(DataPromise.objects.filter(daftar__year=year))
+        cache.set(key, groups, conf.figures_cache_s())
+    return groups
 
 
 def _group_statuses(group: dict, now: datetime) -> dict:
