@@ -11,15 +11,62 @@ Routers are mounted in `mount_routers()` in a fixed order: the sector gateway's 
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+import ninja
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
 
 from satudata.core.errors import SatuDataError
+
+
+class LocalSwagger(Swagger):
+    """The interactive docs with Swagger UI from the installed django-ninja package, served by
+    this API itself: ninja's default falls back to a CDN when "ninja" is not an installed app,
+    and government intranets are often offline (no CDN at run time)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        assets = request.path.rstrip("/").rsplit("/", 1)[0] + "/docs/assets/"
+        page = DOCS_PAGE.format(
+            title=escape(api.title),
+            # Inside <script> entities are not decoded: keep the JSON, make "<" harmless.
+            settings=json.dumps(self.settings).replace("<", "\\u003c"),
+            assets=escape(assets),
+        )
+        return HttpResponse(page)
+
+
+DOCS_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<link type="text/css" rel="stylesheet" href="{assets}swagger-ui.css">
+<link rel="icon" href="{assets}favicon.svg" type="image/svg+xml">
+<title>{title}</title>
+</head>
+<body data-csrf-token="" data-api-csrf="">
+<script type="application/json" id="swagger-settings">{settings}</script>
+<div id="swagger-ui"></div>
+<script src="{assets}swagger-ui-bundle.js"></script>
+<script src="{assets}swagger-ui-init.js"></script>
+</body>
+</html>
+"""
+DOCS_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-init.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+}
+DOCS_ASSETS_MAX_AGE_S = 86_400
 
 api = NinjaAPI(
     title="Satu Data API",
@@ -30,6 +77,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api_v1",
     docs_url="/docs",
+    docs=LocalSwagger(),
     openapi_url="/openapi.json",
 )
 
@@ -116,6 +164,17 @@ def cache_control(response: HttpResponse, *, public: bool) -> HttpResponse:
     """Always revalidate (a 304 is cheap): a dataset may be restricted or a new version published
     at any time. Shared caches may keep only what anybody may see."""
     response["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
+    return response
+
+
+@api.get("/docs/assets/{name}", include_in_schema=False)
+def docs_asset(request: HttpRequest, name: str):
+    """Swagger UI's files, from the installed django-ninja package (a fixed list)."""
+    if name not in DOCS_ASSETS:
+        raise Http404(name)
+    path = Path(ninja.__file__).parent / "static" / "ninja" / name
+    response = FileResponse(path.open("rb"), content_type=DOCS_ASSETS[name])
+    response["Cache-Control"] = f"public, max-age={DOCS_ASSETS_MAX_AGE_S}"
     return response
 
 
