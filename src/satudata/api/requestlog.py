@@ -205,10 +205,21 @@ def on_request_finished(sender=None, **kwargs) -> None:
         flush()
 
 
+def _in_test_environment() -> bool:
+    # django.test.utils.setup_test_environment() (Django's runner, pytest-django) creates
+    # mail.outbox. Test databases live inside per-test transactions that another thread can
+    # neither see nor join, so tests flush by hand or at the end of requests.
+    from django.core import mail
+
+    return hasattr(mail, "outbox")
+
+
 def _thread_allowed() -> bool:
-    # An in-memory SQLite database (the test database) cannot be shared with another thread.
     if flush_interval_s() <= 0 or not _setting("SATUDATA_API_LOG_FLUSH_THREAD", True):
         return False
+    if _in_test_environment():
+        return False
+    # An in-memory SQLite database cannot be shared with another thread.
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
