@@ -252,3 +252,14 @@ def test_age_limits_as_birth_dates_agree_with_full_years():
                     years,
                     born,
                 )
+
+
+def test_too_many_rows_is_refused_before_reading_residents(opensid_databases, gabungan, settings):
+    settings.SATUDATA_CONNECTOR_MAX_ROWS = 100
+    # pekerjaan per RT: village 1 has 4 real RTs (one empty) + the row set without wilayah,
+    # village 2 has 1 + 1; 89 categories + BELUM MENGISI each
+    with pytest.raises(SourceError) as failure:
+        pull(opensid_databases, gabungan, statistik="pekerjaan", tingkat="rt")
+    assert failure.value.code == "too-many-rows"
+    assert failure.value.details["rows"] == (5 + 2) * 90
+    assert pull(opensid_databases, gabungan, statistik="jenis-kelamin").table.num_rows == 6

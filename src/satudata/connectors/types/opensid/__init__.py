@@ -12,6 +12,7 @@ import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from satudata.connectors import conf
 from satudata.connectors.types import register
 from satudata.connectors.types.base import ConnectorType, Pulled, SourceError
 from satudata.connectors.types.opensid.forms import (
@@ -68,6 +69,7 @@ def request_from_config(config: dict, *, today: datetime.date | None = None) -> 
         months=data.get("bulan") or 12,
         event_date_column=data.get("tanggal_peristiwa") or "tgl_lapor",
         include_totals=bool(data.get("baris_total")),
+        max_rows=conf.max_rows(),
     )
 
 

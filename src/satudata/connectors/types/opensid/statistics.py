@@ -59,6 +59,7 @@ class Request:
     months: int = 12  # monthly events: this many months up to the reference month
     event_date_column: str = "tgl_lapor"  # or tgl_peristiwa
     include_totals: bool = False  # add OpenSID's JUMLAH and TOTAL rows (population statistics)
+    max_rows: int | None = None  # refuse (before reading residents) to build more rows than this
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _lookup_labels(ctx: Context, table: str | None, builtin: tuple) -> list[Cate
     the code list of v2410."""
     if table and ctx.schema.has(table, "id") and ctx.schema.has(table, "nama"):
         ctx.cursor.execute(f"SELECT id, nama FROM {table} ORDER BY id")  # noqa: S608 (fixed identifiers; values bound)
-        rows = [(str(code), str(name).strip()) for code, name in ctx.cursor.fetchall()]
+        rows = [(str(code), str(name or "").strip()) for code, name in ctx.cursor.fetchall()]
         if rows:
             return rows
     return [(str(code), name) for code, name in builtin]
@@ -547,9 +548,38 @@ def compute(source: Source, request: Request) -> pa.Table:
     wilayah = Wilayah.read(ctx.cursor, ctx.schema, ctx.villages) if by_cluster else None
     categories = stat.categories(ctx)
     extras = stat.extras(ctx) if stat.extras else [None]
+    _check_size(ctx, stat, categories, extras, wilayah)
     counts, units = _roll_up(ctx, stat, categories, wilayah)
     rows = _rows(ctx, stat, request, categories, extras, counts, units)
     return pa.Table.from_pylist(rows, schema=output_schema(stat, request.level))
+
+
+def _check_size(ctx, stat, categories, extras, wilayah) -> None:
+    """Stop before the residents are read when the zero-filled rows alone would pass the bound
+    (e.g. occupations per RT of a thousand villages)."""
+    if ctx.request.max_rows is None:
+        return
+    units = wilayah.real_units(ctx.request.level) if wilayah else set()
+    per_village: dict[int, int] = defaultdict(lambda: 1)  # +1: the row set without wilayah
+    for unit in units:
+        if unit.config_id in ctx.villages:
+            per_village[unit.config_id] += 1
+    extra_rows = 1 if stat.belum_mengisi else 0
+    extra_rows += 2 if stat.belum_mengisi and ctx.request.include_totals else 0
+    planned = sum(
+        per_village[config_id] * (len(categories.get(config_id, [])) + extra_rows)
+        for config_id in ctx.villages
+    ) * len(extras)
+    if planned > ctx.request.max_rows:
+        raise SourceError(
+            _(
+                "This statistic would make about %(rows)d rows, more than the limit of "
+                "%(limit)d: choose a higher level or fewer desa."
+            )
+            % {"rows": planned, "limit": ctx.request.max_rows},
+            code="too-many-rows",
+            details={"rows": planned, "limit": ctx.request.max_rows},
+        )
 
 
 def _roll_up(ctx, stat, categories, wilayah):
