@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!values.length) return;
   vegaEmbed(target, {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    width: "container", height: 220,
+    width: Math.max(300, (target.parentElement.clientWidth || 800) - 120), height: 220,
     data: { values: values },
     mark: { type: "point", filled: true, size: 80 },
     encoding: {
@@ -17,5 +17,5 @@ document.addEventListener("DOMContentLoaded", function () {
       tooltip: [{ field: "konektor" }, { field: "waktu", type: "temporal" }, { field: "status" },
                 { field: "baris" }, { field: "detik" }]
     }
-  }, { actions: false });
+  }, { actions: false, renderer: "svg" });
 });
