@@ -21,12 +21,12 @@ class RequestLog(models.Model):
     response_bytes = models.BigIntegerField(_("response size (bytes)"), default=0)
     request_bytes = models.BigIntegerField(_("request size (bytes)"), default=0)
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
-    user_id = models.IntegerField(null=True, blank=True, db_index=True)
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     username = models.CharField(_("user"), max_length=150, blank=True)
-    token_id = models.IntegerField(null=True, blank=True, db_index=True)
+    token_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     token_prefix = models.CharField(_("API key"), max_length=16, blank=True)
     # The caller's agency: the key's organisation when it covers one, else the user's only one.
-    organisation_id = models.IntegerField(null=True, blank=True, db_index=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     request_id = models.CharField(max_length=64, blank=True)
 
     objects = ScopedQuerySet.as_manager()
