@@ -340,3 +340,12 @@ def test_preview_limit(opensid_databases, gabungan):
     )
     assert pulled.table.num_rows == 5
     assert pulled.cursor is None
+
+
+def test_small_cells_can_be_left_empty(opensid_databases, gabungan):
+    rows = pull(opensid_databases, gabungan, statistik="agama", desa=DESA_1, sel_minimum=3)
+    shown = cells(rows)
+    assert shown[(DESA_1, "1")] == (None, None, 0)  # ISLAM 1 (1, 0)
+    assert shown[(DESA_1, "4")] == (8, 5, None)  # HINDU 8 (5, 2)
+    assert shown[(DESA_1, "777")] == (None, 0, None)  # BELUM MENGISI 2 (0, 2)
+    assert shown[(DESA_1, "3")] == (0, 0, 0)

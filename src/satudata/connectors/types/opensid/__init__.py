@@ -70,6 +70,7 @@ def request_from_config(config: dict, *, today: datetime.date | None = None) -> 
         event_date_column=data.get("tanggal_peristiwa") or "tgl_lapor",
         include_totals=bool(data.get("baris_total")),
         max_rows=conf.max_rows(),
+        min_cell=data.get("sel_minimum") or 0,
     )
 
 

@@ -90,6 +90,16 @@ class OpenSIDConfigForm(forms.Form):
             "As OpenSID's tables show them. Leave off when the dataset is summed in charts."
         ),
     )
+    sel_minimum = forms.IntegerField(
+        label=gettext_lazy("Hide counts smaller than"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=gettext_lazy(
+            "Counts from 1 up to this number minus one are left empty: at RT level a small "
+            "count can point at one person. Empty or 0: every count is shown."
+        ),
+    )
     batas_waktu_s = forms.IntegerField(
         label=gettext_lazy("Statement time limit (seconds)"),
         min_value=5,

@@ -60,6 +60,7 @@ class Request:
     event_date_column: str = "tgl_lapor"  # or tgl_peristiwa
     include_totals: bool = False  # add OpenSID's JUMLAH and TOTAL rows (population statistics)
     max_rows: int | None = None  # refuse (before reading residents) to build more rows than this
+    min_cell: int = 0  # counts from 1 to min_cell - 1 are left empty (small-cell suppression)
 
 
 @dataclass
@@ -551,7 +552,19 @@ def compute(source: Source, request: Request) -> pa.Table:
     _check_size(ctx, stat, categories, extras, wilayah)
     counts, units = _roll_up(ctx, stat, categories, wilayah)
     rows = _rows(ctx, stat, request, categories, extras, counts, units)
+    if request.min_cell > 1:
+        _suppress_small_cells(rows, request.min_cell)
     return pa.Table.from_pylist(rows, schema=output_schema(stat, request.level))
+
+
+def _suppress_small_cells(rows: list[dict], minimum: int) -> None:
+    """Primary suppression only: a count from 1 to minimum - 1 becomes empty. Zeros stay (an
+    empty category tells nothing about a person); sums of the other cells may still allow a
+    suppressed value to be worked out (documented in docs/opensid.md)."""
+    for row in rows:
+        for name in ("jumlah", "laki_laki", "perempuan"):
+            if 0 < row[name] < minimum:
+                row[name] = None
 
 
 def _check_size(ctx, stat, categories, extras, wilayah) -> None:
