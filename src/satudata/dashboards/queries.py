@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import QuerySet
 
-from satudata.dashboards.models import Chart, Dashboard, Indicator, Panel
+from satudata.dashboards.models import Dashboard, Panel
 from satudata.dashboards.specs import SharedFilters, _label, run
 
 PERIOD_OPTIONS_MAX = 60
@@ -17,27 +17,41 @@ def visible_dashboards(user) -> QuerySet[Dashboard]:
     return Dashboard.objects.visible_to(user).select_related("topic")
 
 
-def panels_of(dashboard: Dashboard, user) -> list[Panel]:
-    """The dashboard's panels whose chart/indicator this user may see, in order (2 queries)."""
-    panels = (
-        Panel.objects.filter(dashboard=dashboard)
-        .select_related(
-            "chart__dataset__organisation",
-            "indicator__dataset__organisation",
-        )
-        .order_by("position", "id")
+# Dataset columns a panel never shows (long texts, JSON metadata): not read for panels.
+_HEAVY_DATASET_FIELDS = (
+    "description",
+    "search_text",
+    "search_title",
+    "ms_keg",
+    "ms_var",
+    "ms_ind",
+    "collection_method_detail",
+    "data_source",
+    "reference_codes",
+)
+
+
+def panels_of(dashboard: Dashboard, user, *, pk: int | None = None) -> list[Panel]:
+    """The dashboard's panels whose dataset this user may see, in order (2 queries); with
+    `pk`, just that panel (for the htmx panel request)."""
+    from satudata.catalog.models import Dataset
+
+    panels = Panel.objects.filter(dashboard=dashboard).select_related(
+        "chart__dataset__organisation", "indicator__dataset__organisation"
     )
-    charts = set(
-        Chart.objects.visible_to(user)
-        .filter(panels__dashboard=dashboard)
-        .values_list("pk", flat=True)
+    if pk is not None:
+        panels = panels.filter(pk=pk)
+    deferred = [
+        f"{item}__dataset__{name}"
+        for item in ("chart", "indicator")
+        for name in _HEAVY_DATASET_FIELDS
+    ]
+    found = list(panels.defer(*deferred).order_by("position", "id"))
+    dataset_ids = {p.item.dataset_id for p in found}
+    visible = set(
+        Dataset.objects.visible_to(user).filter(pk__in=dataset_ids).values_list("pk", flat=True)
     )
-    indicators = set(
-        Indicator.objects.visible_to(user)
-        .filter(panels__dashboard=dashboard)
-        .values_list("pk", flat=True)
-    )
-    return [p for p in panels if p.chart_id in charts or p.indicator_id in indicators]
+    return [p for p in found if p.item.dataset_id in visible]
 
 
 def chartable_datasets(user):

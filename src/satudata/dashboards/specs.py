@@ -18,6 +18,7 @@ boundary (listed), too many categories (the largest N plus "lainnya").
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -49,6 +50,8 @@ MAIN_COLOUR = "#0b5471"
 HIGHLIGHT_COLOUR = "#c8553d"
 REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+# What Django's json_script escapes, so the JSON cannot close the <script> element.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 FILTER_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "region"})
 
 
@@ -222,22 +225,46 @@ class ChartResult:
 
     title: str
     kind: str
-    spec: dict | None = None
+    # The spec as JSON text, escaped for a <script> element: results are cached (pickled) and a
+    # map's spec holds every boundary, so text is what is kept — a string pickles ~100x faster
+    # than the nested lists of coordinates, and the page writes it out as it is.
+    spec_text: str = ""
     data: ChartData | None = None
     summary: str = ""
     problem: str = ""
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def with_spec(cls, spec: dict, **values: Any) -> ChartResult:
+        text = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+        return cls(spec_text=text.translate(_SCRIPT_ESCAPES), **values)
+
+    @property
+    def spec(self) -> dict | None:
+        """The Vega-Lite spec (parsed once per result object)."""
+        if not self.spec_text:
+            return None
+        parsed = self.__dict__.get("_spec")
+        if parsed is None:
+            parsed = json.loads(self.spec_text)
+            self.__dict__["_spec"] = parsed
+        return parsed
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_spec", None)
+        return state
+
     @property
     def ok(self) -> bool:
-        return self.spec is not None and not self.problem
+        return bool(self.spec_text) and not self.problem
 
     @property
     def empty(self) -> bool:
         """Drawn from no value at all (filters left nothing): say so instead of a blank frame."""
         if self.data is None:
             return False
-        if self.data.features and self.kind == ChartKind.CHOROPLETH:
+        if self.kind == ChartKind.CHOROPLETH and self.data.records:
             return False  # the areas are drawn, grey, and the legend says "no data"
         return not any(r.get(VALUE) is not None or "lat" in r for r in self.data.records)
 
@@ -925,10 +952,11 @@ def _compute(chart: Chart, version, shared: SharedFilters) -> ChartResult:
         spec = maps.spec_for(config, data, title=title, description=description)
     else:
         spec = spec_for(config, data, title=title, description=description)
-    return ChartResult(
+    data.features = []  # drawn into the spec; not kept twice in the cache
+    return ChartResult.with_spec(
+        spec,
         title=title,
         kind=chart.kind,
-        spec=spec,
         data=data,
         summary=summary,
         notes=_filter_notes(config, shared, applied) + data.notes,

@@ -99,9 +99,10 @@ def dashboard_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def panel_fragment(request: HttpRequest, slug: str, panel_id: int) -> HttpResponse:
     dashboard = _dashboard(request, slug)
-    panel = next((p for p in queries.panels_of(dashboard, request.user) if p.pk == panel_id), None)
-    if panel is None:
+    found = queries.panels_of(dashboard, request.user, pk=panel_id)
+    if not found:
         raise Http404
+    panel = found[0]
     shared = _shared(request)
     return render(request, "dashboards/_panel.html", _panel_context(panel, shared))
 
