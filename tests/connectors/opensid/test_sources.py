@@ -263,3 +263,19 @@ def test_too_many_rows_is_refused_before_reading_residents(opensid_databases, ga
     assert failure.value.code == "too-many-rows"
     assert failure.value.details["rows"] == (5 + 2) * 90
     assert pull(opensid_databases, gabungan, statistik="jenis-kelamin").table.num_rows == 6
+
+
+def test_rows_of_no_village_are_not_counted(opensid_databases):
+    name = opensid_databases.create()
+    opensid_databases.execute(
+        name,
+        "INSERT INTO tweb_penduduk (config_id, nama, sex, status_dasar) VALUES "
+        "(NULL, 'SINTETIS YATIM', 1, 1), (77, 'SINTETIS DESA HILANG', 2, 1)",
+    )
+    pulled = pull(opensid_databases, name, statistik="jenis-kelamin")
+    assert by_kode(pulled.table) == JENIS_KELAMIN_DESA_1
+    assert by_kode(pulled.table, "51.05.01.2002") == {
+        "1": (2, 2, 0),
+        "2": (2, 0, 2),
+        "777": (0, 0, 0),
+    }

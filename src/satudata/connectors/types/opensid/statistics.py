@@ -2,8 +2,9 @@
 
 OpenKab and OpenSID compute a statistic village by village (and often category by category).
 Here each statistic is ONE set-based query over the whole combined database, grouped by
-(village, wilayah cluster, category, sex); the few thousand groups are then rolled up in Python
-to the level asked for (desa / dusun / RW / RT), and missing combinations become zero rows.
+(village, wilayah cluster, category) with the sexes summed by the server; the groups are then
+rolled up in Python to the level asked for (desa / dusun / RW / RT), and missing combinations
+become zero rows.
 
 Privacy: the statements select only ids, codes, dates turned into ages, and counts. No NIK, no
 name, no KK number ever leaves the database server (KK/RTM numbers appear only inside a join
@@ -88,8 +89,11 @@ class Context:
     def village_filter(self, table: str, alias: str) -> tuple[str, list]:
         """`AND <village> IN (...)` for the selected villages (bound values)."""
         column = self.schema.village_column(table, alias)
-        if column == "1" or self.every_village:
+        if column == "1":
             return "", []
+        if self.every_village:
+            # Rows without a village (config_id NULL) belong to nobody: never counted.
+            return f" AND {column} IS NOT NULL", []
         ids = sorted(self.villages)
         return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
