@@ -69,3 +69,20 @@ def test_periods_follow_the_schedule(report, immediate_huey):
     report.schedule = "yearly"
     report.save()
     assert services.due_reports(date(2027, 3, 1))[0][1].key == "2026"
+
+
+def test_generate_now_goes_through_the_worker_when_one_is_running(
+    client, report, world, immediate_huey
+):
+    from satudata.warehouse.tasks import beat, heartbeat_path
+
+    beat()  # a worker's heartbeat: the button queues a task instead of working in the request
+    client.force_login(world.users["walidata"])
+    try:
+        response = client.post(f"/laporan/{report.slug}/terbitkan", follow=True)
+    finally:
+        heartbeat_path().unlink(missing_ok=True)  # no "worker" left behind for other tests
+    assert response.status_code == 200
+    edition = Edition.objects.get(report=report)
+    assert not edition.scheduled and edition.generated_by == world.users["walidata"]
+    assert edition.period_label in response.content.decode()

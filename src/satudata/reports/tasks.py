@@ -34,6 +34,23 @@ def generate_report(report_id: int, today: str | None = None) -> int | None:
     return edition.pk
 
 
+@huey.task()
+def generate_report_by_hand(report_id: int, user_id: int) -> int | None:
+    """A walidata's "generate now", run by the worker (a 14-page publication with charts takes
+    several seconds: longer than a request should wait)."""
+    from django.contrib.auth import get_user_model
+
+    report = Report.objects.filter(pk=report_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if report is None or user is None:
+        return None
+    try:
+        return services.generate_edition(user, report).pk
+    except SatuDataError as error:
+        logger.error("report %s failed: %s", report.slug, error.message)
+        return None
+
+
 def enqueue_due_reports(today: date | None = None) -> list:
     """Queue a generation task for every scheduled report that is due; returns the results."""
     day = today.isoformat() if today else None
@@ -45,4 +62,9 @@ def scheduled_reports() -> int:
     return len(enqueue_due_reports())
 
 
-__all__ = ["enqueue_due_reports", "generate_report", "scheduled_reports"]
+__all__ = [
+    "enqueue_due_reports",
+    "generate_report",
+    "generate_report_by_hand",
+    "scheduled_reports",
+]

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from satudata.core import blobs
 from satudata.core.errors import SatuDataError
 from satudata.core.permissions import actor_for
-from satudata.reports import content, services
+from satudata.reports import content, services, tasks
 from satudata.reports import render as report_render
 from satudata.reports.forms import ReportForm, SectionForm, SubscribeForm
 from satudata.reports.models import Edition, Report, Section
 from satudata.reports.periods import last_complete_period
+from satudata.warehouse.tasks import worker_alive
 
 PDF = "application/pdf"
 
@@ -275,7 +276,14 @@ def section_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def report_generate(request: HttpRequest, slug: str) -> HttpResponse:
     report = _editable_report(request, slug)
-    try:
+    if worker_alive():
+        tasks.generate_report_by_hand(report.pk, request.user.pk)
+        messages.success(
+            request,
+            _("The edition is being generated; it appears in the list below within a minute."),
+        )
+        return redirect(report.get_absolute_url())
+    try:  # no worker running: generate here, the page waits a few seconds
         edition = services.generate_edition(request.user, report)
     except SatuDataError as error:
         messages.error(request, error.message)
