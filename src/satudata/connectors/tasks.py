@@ -10,6 +10,7 @@ import logging
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from huey import crontab
 
 from satudata.connectors.models import Connector, RunStatus, RunTrigger, SyncRun
@@ -25,9 +26,13 @@ def execute_run_task(run_id: int) -> None:
     from satudata.connectors import sync
 
     close_old_connections()
-    run = SyncRun.objects.filter(pk=run_id).first()
-    if run is None or run.finished:
+    # Claim the run: a task queued twice (recovered after a lost message) runs it once.
+    claimed = SyncRun.objects.filter(
+        pk=run_id, status__in=(RunStatus.QUEUED, RunStatus.RETRYING)
+    ).update(status=RunStatus.RUNNING)
+    if not claimed:
         return
+    run = SyncRun.objects.get(pk=run_id)
     delay = sync.execute(run)
     if delay is not None:
         # Exponential backoff without holding a worker thread: the task comes back later.
@@ -57,6 +62,7 @@ def enqueue_due_connectors() -> int:
     from satudata.connectors import services
 
     close_old_connections()
+    recover_stale_runs()
     started = 0
     for connector in due_connectors():
         services.mark_scheduled(connector)
@@ -69,9 +75,28 @@ def enqueue_due_connectors() -> int:
     return started
 
 
-def stale_runs_cleanup(max_age_h: float = 6) -> int:
-    """Runs left "running" by a killed worker are marked failed so the connector can run again."""
-    cutoff = timezone.now() - timezone.timedelta(hours=max_age_h)
-    return SyncRun.objects.filter(
-        status__in=(RunStatus.RUNNING, RunStatus.QUEUED), created_at__lt=cutoff
-    ).update(status=RunStatus.FAILED, error="stale", finished_at=timezone.now())
+QUEUED_STALE_MIN = 5
+RUNNING_STALE_H = 6
+
+
+def recover_stale_runs(now=None) -> tuple[int, int]:
+    """Runs a lost task left behind: "queued" for minutes → queued again; "running" for hours
+    (a killed worker) → failed, so that the connector can run again. Returns both counts."""
+    now = now or timezone.now()
+    queued = SyncRun.objects.filter(
+        status=RunStatus.QUEUED, created_at__lt=now - timezone.timedelta(minutes=QUEUED_STALE_MIN)
+    )
+    requeued = 0
+    for run_id in queued.values_list("pk", flat=True):
+        execute_run_task(run_id)
+        requeued += 1
+    failed = SyncRun.objects.filter(
+        status=RunStatus.RUNNING,
+        started_at__lt=now - timezone.timedelta(hours=RUNNING_STALE_H),
+    ).update(
+        status=RunStatus.FAILED,
+        error_code="run-abandoned",
+        error=_("The worker stopped during this run."),
+        finished_at=now,
+    )
+    return requeued, failed

@@ -240,15 +240,18 @@ def upload_file(request: HttpRequest, name: str) -> HttpResponse:
     """Other systems POST a file (multipart field `file`) for a file-drop connector."""
     from satudata.connectors.types.filedrop import drop_folder, matches
 
-    user = _api_user(request)
-    connector = Connector.objects.filter(name=name, type_key="filedrop").first()
-    if (
-        connector is None
-        or not Connector.objects.editable_by(user).filter(pk=connector.pk).exists()
-    ):
-        return JsonResponse(
-            {"code": "not-found", "message": _("Connector not found."), "details": {}}, status=404
-        )
+    try:
+        user = _api_user(request)
+        connector = Connector.objects.filter(name=name, type_key="filedrop").first()
+        if connector is not None:
+            _require_write(request, connector)
+    except SatuDataError as error:
+        return _json_error(error.code, error.message, error.status)
+    editable = connector is not None and (
+        Connector.objects.editable_by(user).filter(pk=connector.pk).exists()
+    )
+    if not editable:
+        return _json_error("not-found", _("Connector not found."), 404)
     upload = request.FILES.get("file")
     filename = SAFE_NAME.sub("_", Path(upload.name).name) if upload else ""
     if upload is None or not matches(connector.config, filename):
@@ -283,6 +286,20 @@ def upload_file(request: HttpRequest, name: str) -> HttpResponse:
         },
         status=202,
     )
+
+
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "details": {}}, status=status)
+
+
+def _require_write(request: HttpRequest, connector: Connector) -> None:
+    """With an API key: a key with write scope for the connector's agency."""
+    try:
+        from satudata.api.auth import api_token, require_write
+    except ImportError:
+        return
+    if api_token(request) is not None:
+        require_write(request, connector.organisation_id)
 
 
 def _api_user(request: HttpRequest):
