@@ -635,7 +635,13 @@ def _config() -> dict:
     return {
         "locale": {"number": VEGA_NUMBER_LOCALE},
         "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-        "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1f2933"},
+        # A long axis title is cut with "…" instead of running off the chart.
+        "axis": {
+            "labelFontSize": 12,
+            "titleFontSize": 12,
+            "labelColor": "#1f2933",
+            "titleLimit": 200,
+        },
         "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
         "view": {"stroke": None},
         "range": {"category": PALETTE},
