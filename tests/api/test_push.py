@@ -296,3 +296,22 @@ def test_push_needs_no_csrf_token_but_a_key(world, dataset):
     # A logged-in browser session (cookie) cannot push: the key is the only credential.
     strict.force_login(world.users["produsen_own"])
     assert post_json(strict, url(dataset), NEW_ROWS).status_code == 401
+
+
+def test_pushes_to_one_dataset_run_one_at_a_time(client, world, dataset):
+    from satudata.api.models import PushLock
+
+    key = key_for(world.users["produsen_own"])
+    lock = PushLock.objects.create(dataset_id=dataset.pk)  # another push is running
+    response = post_json(client, url(dataset), NEW_ROWS, key, HTTP_IDEMPOTENCY_KEY="antri")
+    assert (response.status_code, response.json()["code"]) == (409, "push-in-progress")
+    assert versions(dataset) == [1]
+    # Not remembered as the answer: the same request goes through once the lock is free.
+    lock.delete()
+    retry = post_json(client, url(dataset), NEW_ROWS, key, HTTP_IDEMPOTENCY_KEY="antri")
+    assert retry.status_code == 201
+    assert not PushLock.objects.exists()
+    # A lock left by a dead process is taken over after its timeout.
+    stale = PushLock.objects.create(dataset_id=dataset.pk)
+    PushLock.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert post_json(client, url(dataset), NEW_ROWS[:1], key).status_code == 201

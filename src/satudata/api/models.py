@@ -71,3 +71,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status or 'running'})"
+
+
+class PushLock(models.Model):
+    """One push at a time per dataset (append reads the latest version, then adds to it: two at
+    once would each lose the other's rows). A row is the lock, on any database and across
+    server processes; a lock older than its timeout is taken over (its process died)."""
+
+    dataset_id = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"push lock {self.dataset_id}"

@@ -18,7 +18,8 @@ for the dataset's agency (403), a dataset the key cannot see (404).
 `Idempotency-Key` makes a retry safe: the first answer is stored (per key, for
 `SATUDATA_API_IDEMPOTENCY_HOURS`) and the same request again gets it back without a second
 version; the same Idempotency-Key with another body, mode or path is refused (422), and a retry
-while the first request still runs gets 409.
+while the first request still runs gets 409. Pushes to one dataset run one at a time (a lock row
+per dataset, PushLock): another push meanwhile gets 409 `push-in-progress` and retries.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import io
 import json
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -42,7 +45,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from satudata.api.auth import api_token, require_write
-from satudata.api.models import IdempotencyRecord
+from satudata.api.models import IdempotencyRecord, PushLock
 from satudata.api.v1 import ERROR_RESPONSES, ErrorOut
 from satudata.catalog.models import Dataset
 from satudata.core.errors import (
@@ -67,6 +70,8 @@ PUSH_FILENAME = "api-push.csv"
 # Table Schema types whose cells cannot travel through a CSV and back unchanged.
 SPATIAL_TYPES = frozenset({"geojson", "geometry", "geopoint"})
 LISTED_MAX = 20
+# A push lock older than this is taken over: the process holding it must have died.
+PUSH_LOCK_TIMEOUT_S = 900
 
 
 class PayloadTooLarge(SatuDataError):
@@ -424,6 +429,28 @@ def _claim(token, key: str, digest: str) -> IdempotencyRecord | PushAnswer:
     return PushAnswer(status=seen.status, body=seen.response, replayed=True)
 
 
+class PushInProgress(Conflict):
+    code = "push-in-progress"
+
+
+@contextmanager
+def dataset_push_lock(dataset_id: int) -> Iterator[None]:
+    """Hold the dataset's push lock (a PushLock row) for the duration, or refuse with 409."""
+    stale = timezone.now() - timedelta(seconds=PUSH_LOCK_TIMEOUT_S)
+    PushLock.objects.filter(dataset_id=dataset_id, created_at__lt=stale).delete()
+    try:
+        with transaction.atomic():
+            lock = PushLock.objects.create(dataset_id=dataset_id)
+    except IntegrityError:
+        raise PushInProgress(
+            _("Another push to this dataset is running; retry in a moment.")
+        ) from None
+    try:
+        yield
+    finally:
+        PushLock.objects.filter(pk=lock.pk).delete()
+
+
 def _error_body(exc: SatuDataError) -> dict[str, Any]:
     return {"code": exc.code, "message": exc.message, "details": exc.details}
 
@@ -482,13 +509,18 @@ def push(request, sektor: str, slug: str) -> PushAnswer:
     key = idempotency_key(request)
     body = read_body(request)
     if key is None:
-        return _ingest(user, dataset, mode, message, fmt, body)
+        with dataset_push_lock(dataset.pk):
+            return _ingest(user, dataset, mode, message, fmt, body)
     digest = request_digest(request.method, request.path, mode, message, fmt, body)
     claimed = _claim(token, key, digest)
     if isinstance(claimed, PushAnswer):
         return claimed
     try:
-        answer = _ingest(user, dataset, mode, message, fmt, body)
+        with dataset_push_lock(dataset.pk):
+            answer = _ingest(user, dataset, mode, message, fmt, body)
+    except PushInProgress:
+        claimed.delete()  # not an answer to remember: the same request may simply be retried
+        raise
     except SatuDataError as exc:
         # A refusal is an answer too: the same request again gets the same refusal.
         _store(claimed, exc.status, _error_body(exc))
