@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -59,7 +60,7 @@ def request_from_config(config: dict, *, today: datetime.date | None = None) -> 
     reference = (
         datetime.date.fromisoformat(data["tanggal_acuan"])
         if data.get("tanggal_acuan")
-        else today or datetime.date.today()
+        else today or timezone.localdate()
     )
     return Request(
         statistic=data["statistik"],

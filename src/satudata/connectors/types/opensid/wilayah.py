@@ -150,10 +150,6 @@ class Wilayah:
                 units.add(Unit(config_id, dusun, rw, rt))
         return units
 
-    def foreign_references(self, config_id: int, cluster_id: int | None) -> bool:
-        found = self._clusters.get(cluster_id) if cluster_id is not None else None
-        return found is not None and found[0] != config_id
-
 
 def _natural(value: str | None) -> tuple:
     if value is None:
