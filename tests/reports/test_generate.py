@@ -22,6 +22,10 @@ def test_edition_pdf_has_cover_contents_tables_and_sources(report):
     edition = services.generate_edition(SYSTEM, report)
     pages, text = pdf_text(edition)
     assert pages == edition.page_count
+    with blobs.open_blob(edition.pdf_sha256) as handle:
+        catalog = PdfReader(io.BytesIO(handle.read())).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog  # tagged (PDF/UA) for screen readers
+    assert catalog["/Lang"] and catalog["/MarkInfo"]["/Marked"]
     assert "Klungkung Uji dalam Angka" in text
     assert "64.235" in text  # Klungkung 2020, Indonesian thousands separator
     # a source line (agency, dataset, link) under the table and under the indicator card
