@@ -305,3 +305,20 @@ def test_indicator_card_change_and_polarity(dashboard):
     assert card.value_text == "206.935"
     assert card.sparkline_points
     assert indicator_card(indicator, filters={"period": "2010"}).value == 170543.0
+
+
+def test_variable_filter_swaps_the_measure_where_the_column_exists(world):
+    dataset = make_dataset(
+        world.owner,
+        title="Dua ukuran",
+        state="published",
+        csv="kode_kecamatan,laki_laki,perempuan\n51.05.01,10,30\n51.05.02,20,5\n",
+    )
+    chart = _chart(dataset, measure="laki_laki", unit="")
+    plain = chart_result(chart)
+    swapped = chart_result(chart, filters={"variable": "perempuan"})
+    unknown = chart_result(chart, filters={"variable": "tidak_ada"})
+    assert plain.data.records[0]["kategori"] == "Banjarangkan"  # 20 men
+    assert swapped.data.records[0]["kategori"] == "Nusa Penida"  # 30 women
+    assert swapped.data.value_title == "Perempuan"
+    assert unknown.summary == plain.summary
