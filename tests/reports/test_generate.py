@@ -64,3 +64,22 @@ def test_edition_xlsx_has_one_sheet_per_table_and_escapes_formulas(world):
     assert '\'=HYPERLINK("http://x")' in values and "'@SUM(A1)" in values
     assert -2 in values  # numbers stay numbers
     assert not any(isinstance(v, str) and v.startswith(("=", "@")) for v in values)
+
+
+def test_data_made_restricted_later_leaves_the_next_edition(report, dataset):
+    """A dataset moved to `terbatas` after the report was built: the next edition is still made,
+    says the section is not available, and prints none of that data."""
+    from satudata.catalog import services as catalog
+
+    catalog.update_dataset(SYSTEM, dataset, classification="terbatas")
+    edition = services.generate_edition(SYSTEM, report)
+    assert {note["title"] for note in edition.notes} == {
+        "Jumlah Penduduk",
+        "Penduduk per Kecamatan 2020",
+    }
+    _pages, text = pdf_text(edition)
+    assert "64.235" not in text and "206.925" not in text
+    assert "not public" in text or "tidak publik" in text
+    with blobs.open_blob(edition.xlsx_sha256) as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    assert book.sheetnames == [book.sheetnames[0]]  # only the About sheet: no table sheet
