@@ -322,3 +322,35 @@ def test_variable_filter_swaps_the_measure_where_the_column_exists(world):
     assert swapped.data.records[0]["kategori"] == "Nusa Penida"  # 30 women
     assert swapped.data.value_title == "Perempuan"
     assert unknown.summary == plain.summary
+
+
+def test_point_map_of_coordinates_draws_and_skips_bad_points(client, world, klungkung):
+    dataset = make_dataset(
+        world.owner,
+        title="Titik",
+        state="published",
+        csv=(
+            "kode,nama,lat,lng\n"
+            "51.05.01.2001,Sakti,-8.72,115.46\n"
+            "51.05.03.1001,Semarapura,-8.53,115.40\n"
+            "51.05.04.2006,Tanpa koordinat,,\n"
+        ),
+    )
+    chart = services.create_chart(
+        SYSTEM,
+        dataset,
+        title="Titik desa",
+        kind="point_map",
+        aggregate="count",
+        category="nama",
+        region_field="kode",
+        latitude_field="lat",
+        longitude_field="lng",
+    )
+    result = chart_result(chart)
+    assert result.ok and len(result.data.records) == 2
+    assert "1 row(s) without valid coordinates" in " ".join(result.notes)
+    filtered = chart_result(chart, filters={"kecamatan": "51.05.01"})
+    assert [r["kategori"] for r in filtered.data.records] == ["Sakti"]
+    svg = client.get(f"/grafik/{chart.key}/grafik.svg")
+    assert svg.status_code == 200 and ET.fromstring(svg.content).tag.endswith("svg")

@@ -80,6 +80,17 @@
       window.htmx.onLoad(function (element) {
         if (element.querySelectorAll) drawAll(element);
       });
+      // Back/forward: htmx puts back a snapshot of the page, in which canvases are empty;
+      // draw every chart of it again.
+      document.body.addEventListener("htmx:historyRestore", function () {
+        document.querySelectorAll("[data-vega-chart]").forEach(function (element) {
+          delete element.dataset.drawn;
+          delete element.dataset.rendered;
+          element.classList.remove("chart-failed");
+          element.textContent = "";
+          draw(element);
+        });
+      });
       document.body.addEventListener("htmx:afterSwap", function (event) {
         var target = event.detail && event.detail.target;
         if (target && target.hasAttribute("aria-busy")) target.setAttribute("aria-busy", "false");
