@@ -404,7 +404,7 @@ ROWS_RESPONSES = {
 }
 ROWS_OPENAPI = {
     "responses": {
-        "200": {
+        200: {
             "description": "OK",
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/RowsOut"}},
