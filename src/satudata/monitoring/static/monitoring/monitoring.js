@@ -24,6 +24,10 @@
         tooltip: [{ field: "month" }, { field: "status" }, { field: "count" }],
       },
     };
+    // vega-embed makes its element inline-block, which has no width of its own: the
+    // "container" width would then be 0 (an empty chart).
+    element.style.display = "block";
+    element.style.width = "100%";
     window.vegaEmbed(element, spec, { actions: false, renderer: "svg" });
   }
   document.addEventListener("DOMContentLoaded", draw);
