@@ -142,3 +142,38 @@ def test_upload_progress_and_live_job_status(browsing, worker_queue, tmp_path):
     page.wait_for_url(re.compile(rf"/unggahan/{job.pk}$"))
     page.wait_for_selector("#job-panel.job-panel--done")
     browsing.assert_clean("coming back to the job")
+
+
+def test_large_comparison_page_polls_until_the_worker_is_done(
+    browsing, settings, tmp_path, monkeypatch
+):
+    """Comparing large versions (here: every comparison counts as large) runs as a job: the
+    page shows the progress and swaps in the result by itself once the worker is done."""
+    from satudata.warehouse import comparisons
+    from satudata.warehouse.services import ingest_upload
+    from tests.factories import CODE_CSV
+
+    settings.BLOB_ROOT = tmp_path / "blobs"
+    settings.SATUDATA_COMPARE_INLINE_MAX_ROWS = 0
+    tasks.beat()
+    queued: list[tuple] = []
+    task = comparisons.compare_task
+    monkeypatch.setattr(comparisons, "compare_task", lambda *args: queued.append(args))
+    world = make_world("banding")
+    dataset = catalog_services.create_dataset(
+        SYSTEM, organisation=world.owner, title="Dua versi", **COMPLETE_METADATA
+    )
+    ingest_upload(SYSTEM, dataset, filename="a.csv", data=CODE_CSV.encode())
+    ingest_upload(SYSTEM, dataset, filename="b.csv", data=(CODE_CSV + "51.05.09,Baru,7\n").encode())
+    page = browsing.page
+    log_in(browsing, "banding_produsen_own", world.password)
+    browsing.visit(f"/dataset/{dataset.slug}/versi/banding?a=1&b=2", wait_until="load")
+    page.wait_for_selector("#compare-result[hx-trigger] progress")
+    assert len(queued) == 1
+    check_accessibility(page, label="comparison in the background")
+    save_screenshot(page, "compare-pending-1280", full_page=False)
+    task.call_local(*queued.pop(0))  # the worker
+    page.wait_for_selector("#compare-result:not([hx-trigger]) .version-compare__counts")
+    assert "Baru" in page.locator("#compare-result").inner_text()
+    assert not queued
+    browsing.assert_clean("while the comparison was polled")
