@@ -54,7 +54,7 @@ class OpenSIDDatabases:
                 insert_rows(cursor)
         return name
 
-    def execute(self, name: str, sql: str, params=()) -> None:
+    def execute(self, name: str, sql: str, params=None) -> None:
         with _admin_connection(name) as connection, connection.cursor() as cursor:
             cursor.execute(sql, params)
 

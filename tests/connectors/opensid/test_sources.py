@@ -279,3 +279,22 @@ def test_rows_of_no_village_are_not_counted(opensid_databases):
         "2": (2, 0, 2),
         "777": (0, 0, 0),
     }
+
+
+def test_an_account_without_select_on_a_table_gets_the_table_named(opensid_databases, gabungan):
+    user = f"sd_opensid_{gabungan[-12:]}"[:32]
+    try:
+        opensid_databases.execute(gabungan, f"CREATE USER '{user}'@'%' IDENTIFIED BY 'sintetis'")
+        for table in ("config", "tweb_penduduk", "tweb_penduduk_agama", "tweb_penduduk_sex"):
+            opensid_databases.execute(
+                gabungan, f"GRANT SELECT ON `{gabungan}`.{table} TO '{user}'@'%'"
+            )
+        config = opensid_databases.config(gabungan, statistik="agama", user=user)
+        pulled = OpenSIDConnector().pull(config, {"password": "sintetis"}, since=None)
+        assert by_kode(pulled.table)["4"] == (8, 5, 2)  # enough grants for desa level
+        config["tingkat"] = "dusun"
+        with pytest.raises(SourceError, match="tweb_wil_clusterdesa") as failure:
+            OpenSIDConnector().pull(config, {"password": "sintetis"}, since=None)
+        assert not isinstance(failure.value, TransientSourceError)
+    finally:
+        opensid_databases.execute(gabungan, f"DROP USER IF EXISTS '{user}'@'%'")

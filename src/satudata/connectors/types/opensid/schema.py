@@ -59,7 +59,10 @@ class SourceSchema:
         """Raise a `SourceError` naming the table/columns that `purpose` needs but are absent."""
         if not self.has_table(table):
             raise SourceError(
-                _("OpenSID table %(table)s is missing (needed for %(purpose)s).")
+                _(
+                    "OpenSID table %(table)s is missing or not readable by this account "
+                    "(needed for %(purpose)s)."
+                )
                 % {"table": table, "purpose": purpose},
                 code="opensid-missing-table",
                 details={"table": table, "purpose": purpose},
