@@ -155,3 +155,14 @@ def test_build_save_add_and_filter_every_panel(open_browser):
     assert "Dawan" in after[1]
     browsing.assert_clean("after changing the kecamatan filter")
     save_screenshot(page, "dashboard-filtered-1280")
+
+    # 5. A click on a map area filters the dashboard by it: Nusa Penida is the large island
+    # in the lower part of the kecamatan map.
+    canvas = page.locator(".chart-canvas-map[data-rendered='1'] canvas").first
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.62)
+    page.wait_for_url("**kecamatan=51.05.01**")
+    _wait_for_panels(page)
+    assert page.locator("#f-kecamatan").input_value() == "51.05.01"
+    assert "Nusa Penida" in _panel_texts(page)[0]
+    browsing.assert_clean("after clicking the map")
