@@ -86,3 +86,13 @@ def test_generate_now_goes_through_the_worker_when_one_is_running(
     edition = Edition.objects.get(report=report)
     assert not edition.scheduled and edition.generated_by == world.users["walidata"]
     assert edition.period_label in response.content.decode()
+
+
+def test_period_labels_are_stored_in_the_site_language(report):
+    from django.utils import translation
+
+    with translation.override("en"):
+        period = services.edition_period(report, date(2026, 11, 5))
+    with translation.override("id"):
+        assert period.label == services.edition_period(report, date(2026, 11, 5)).label
+    assert period.key == "2026-10" and period.label == "Oktober 2026"

@@ -13,12 +13,13 @@ import logging
 import re
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from satudata.core import audit, blobs
@@ -241,7 +242,10 @@ def move_section(actor, section: Section, offset: int) -> None:
 
 
 def edition_period(report: Report, today: date | None = None) -> Period:
-    return last_complete_period(report.schedule, today or timezone.localdate())
+    """The period an edition made now covers; its label in the site's language (it is stored
+    and printed, whatever language the walidata's browser uses)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return last_complete_period(report.schedule, today or timezone.localdate())
 
 
 def generate_edition(
@@ -337,7 +341,9 @@ def announce_edition(actor, edition: Edition) -> int:
     sent = 0
     for subscription in subscriptions:
         try:
-            sent += _announcement(edition, subscription).send()
+            with translation.override(settings.LANGUAGE_CODE):
+                message = _announcement(edition, subscription)
+            sent += message.send()
         except Exception:  # one bad mailbox must not stop the others
             logger.exception("announcement to subscription %s failed", subscription.pk)
     with transaction.atomic():
