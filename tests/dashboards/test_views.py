@@ -162,7 +162,11 @@ def test_map_lists_codes_without_a_boundary(population):
     assert any("51.05.99" in note for note in result.notes)
     assert result.data.unmatched_codes == ["51.05.99"]
     legend = result.spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
-    assert legend[-1] == "No data"
+    assert "No data" not in legend  # every kecamatan has a value
+    desa_map = chart_result(_chart(population, kind="choropleth", map_level="desa"))
+    # Kecamatan codes cannot be drawn on a desa map: listed, and every desa is "No data".
+    assert desa_map.data.unmatched_codes[:2] == ["51.05.01", "51.05.02"]
+    assert desa_map.spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["No data"]
 
 
 def test_chart_page_has_embed_snippet_permanent_url_and_framing_rules(client, population):

@@ -339,8 +339,10 @@ def _base(title: str, description: str, layers: list[dict]) -> dict:
 def choropleth_spec(data: ChartData, *, title: str, description: str) -> dict:
     labels = list(data.class_labels)
     missing = _("No data")
-    domain = [*labels, missing]
-    colours = [*_colours_for(len(labels)), MISSING_COLOUR]
+    domain, colours = list(labels), _colours_for(len(labels))
+    if any(f["properties"]["nilai"] is None for f in data.features):
+        domain.append(missing)
+        colours.append(MISSING_COLOUR)
     legend_title = with_unit(data.value_title, f"({data.unit})" if data.unit else "")
     layers: list[dict] = [
         {
