@@ -47,3 +47,23 @@ def test_sync_run_makes_a_version_of_the_statistics(opensid_databases, dataset):
     assert third.status == RunStatus.FAILED
     assert "tweb_penduduk.agama_id" in third.error
     assert dataset.versions.order_by("-number").first().pk == first.version.pk
+
+
+def test_rt_level_version_keeps_the_wilayah_names(opensid_databases, dataset):
+    name = opensid_databases.create()
+    connector = services.create_connector(
+        SYSTEM,
+        name="opensid-rt",
+        type_key="opensid",
+        dataset=dataset,
+        config=opensid_databases.config(name, statistik="jenis-kelamin", tingkat="rt"),
+        secrets=opensid_databases.secrets or None,
+    )
+    run = sync.run_now(connector)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    rows = rows_of(run.version)
+    places = {(row["kode_desa"], row["dusun"], row["rw"], row["rt"]) for row in rows}
+    assert ("51.05.01.2001", "KAJA", "001", "001") in places  # "001" stays "001"
+    assert ("51.05.01.2001", "KAJA", None, None) in places  # residents of (KAJA,-,-)
+    assert not {place[3] for place in places} & {"0", "-"}
+    assert sum(row["jumlah"] for row in rows) == 13 + 4  # every living resident, once
