@@ -397,6 +397,26 @@ def test_a_stored_comparison_is_complete_or_absent(fresh_blobs, two_versions):
     assert [p.name for p in comparisons_dir().iterdir()] == [folder.name]
 
 
+def test_old_stored_comparisons_are_purged(fresh_blobs, two_versions, settings):
+    import os
+    import time
+
+    from satudata.warehouse.versions import comparison_folder, comparison_id, comparisons_dir
+
+    first, second = two_versions
+    compare_versions(first, second)
+    old_folder = comparison_folder(comparison_id(first, second, ["kode"]))
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(old_folder, (week_ago, week_ago))
+    (comparisons_dir() / ".tmp-crashed").mkdir()
+    os.utime(comparisons_dir() / ".tmp-crashed", (week_ago, week_ago))
+    compare_versions(second, first)  # another comparison is worked out: old ones go
+    names = {p.name for p in comparisons_dir().iterdir()}
+    assert old_folder.name not in names and ".tmp-crashed" not in names
+    assert comparison_id(second, first, ["kode"]) in names
+    assert compare_versions(first, second).changed == 1  # worked out again when asked
+
+
 # --- the version list ------------------------------------------------------------------------
 
 

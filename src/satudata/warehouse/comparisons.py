@@ -16,10 +16,8 @@ A running marker older than `SATUDATA_COMPARE_STALE_S` (a worker that died) is s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +83,6 @@ def start(old: Version, new: Version, key: list[str], *, retry: bool = False) ->
     state = state_of(cid)
     if state is not None:
         return state
-    purge_old_comparisons()
     started = time.time()
     _marker(cid, "running").write_text(json.dumps({"started": started}))
     if tasks.worker_alive() or tasks.huey.immediate:
@@ -126,20 +123,3 @@ def compare_task(old_id: int, new_id: int, key: list[str]) -> None:
     finally:
         if not tasks.huey.immediate:
             close_old_connections()
-
-
-def purge_old_comparisons() -> int:
-    """Delete stored comparisons (and markers) older than `SATUDATA_COMPARE_MAX_AGE_H` hours:
-    they are derived data, worked out again when asked for."""
-    max_age = float(getattr(settings, "SATUDATA_COMPARE_MAX_AGE_H", 168)) * 3600
-    now, removed = time.time(), 0
-    for path in comparisons_dir().iterdir():
-        with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime <= max_age:
-                continue
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink()
-            removed += 1
-    return removed

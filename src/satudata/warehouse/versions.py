@@ -17,11 +17,13 @@ number; history is never rewritten). Same content as the newest version → noth
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -494,6 +496,7 @@ def work_out_comparison(old: Version, new: Version, key: list[str]) -> Path:
     folder = comparison_folder(comparison_id(old, new, key))
     if (folder / "summary.json").is_file():
         return folder
+    purge_old_comparisons()
     work = comparisons_dir() / f".tmp-{uuid.uuid4().hex}"
     work.mkdir()
     try:
@@ -508,6 +511,23 @@ def work_out_comparison(old: Version, new: Version, key: list[str]) -> Path:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return folder
+
+
+def purge_old_comparisons() -> int:
+    """Delete stored comparisons, job markers and left-over temporary folders older than
+    `SATUDATA_COMPARE_MAX_AGE_H` hours: derived data, worked out again when asked for."""
+    max_age = float(getattr(settings, "SATUDATA_COMPARE_MAX_AGE_H", 168)) * 3600
+    now, removed = time.time(), 0
+    for path in comparisons_dir().iterdir():
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime <= max_age:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
+            removed += 1
+    return removed
 
 
 def _stored_summary(folder: Path) -> dict[str, Any] | None:
