@@ -358,3 +358,35 @@ def test_point_map_of_coordinates_draws_and_skips_bad_points(client, world, klun
     assert [r["kategori"] for r in filtered.data.records] == ["Sakti"]
     svg = client.get(f"/grafik/{chart.key}/grafik.svg")
     assert svg.status_code == 200 and ET.fromstring(svg.content).tag.endswith("svg")
+
+
+def test_a_chart_broken_by_a_new_version_is_repaired_in_the_editor(client, world, population):
+    chart = services.create_chart(
+        world.users["user"],
+        population,
+        title="Milik saya",
+        kind="bar",
+        measure="penduduk",
+        category="kode_kecamatan",
+    )
+    publish(upload_csv(population, "kode_kecamatan,tahun,jumlah\n51.05.01,2020,7\n"))
+    client.force_login(world.users["produsen_other"])
+    assert client.get(f"/grafik/{chart.key}/ubah/").status_code == 404
+    client.force_login(world.users["user"])
+    page = client.get(chart.get_absolute_url()).content.decode()
+    assert "is not in the current version (v2)" in page and f"/grafik/{chart.key}/ubah/" in page
+    form = {
+        "dataset": population.slug,
+        "kind": "bar",
+        "measure": "jumlah",
+        "aggregate": "sum",
+        "category": "kode_kecamatan",
+        "title": "Milik saya",
+        "top_n": "20",
+        "classing": "quantile",
+    }
+    saved = client.post(f"/grafik/{chart.key}/ubah/", form)
+    assert saved.status_code == 302 and saved["Location"] == f"/grafik/{chart.key}/"
+    chart.refresh_from_db()
+    assert chart.measure == "jumlah"
+    assert chart_result(chart).summary.endswith("Nusa Penida 7.")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("grafik/baru/", views.chart_builder, name="builder"),
     path("grafik/pratinjau/", views.chart_preview, name="preview"),
     path("grafik/<str:key>/", views.chart_detail, name="chart"),
+    path("grafik/<str:key>/ubah/", views.chart_edit, name="chart_edit"),
     path("grafik/<str:key>/sematkan/", views.chart_embed, name="chart_embed"),
     path("grafik/<str:key>/grafik.svg", views.chart_svg, name="chart_svg"),
     path("grafik/<str:key>/grafik.png", views.chart_png, name="chart_png"),

@@ -260,7 +260,9 @@ def chart_detail(request: HttpRequest, key: str) -> HttpResponse:
                 'width="100%" height="420" style="border:0" loading="lazy"></iframe>'
             ),
             "add_form": AddPanelForm(dashboards=dashboards) if dashboards else None,
-            "can_edit": can_edit(request.user, chart),
+            "edit_url": reverse("dashboards:chart_edit", args=[chart.key])
+            if can_edit(request.user, chart)
+            else "",
         },
     )
 
@@ -442,6 +444,49 @@ def chart_builder(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         context["preview"] = _preview(dataset, form)
     return render(request, "dashboards/chart_builder.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chart_edit(request: HttpRequest, key: str) -> HttpResponse:
+    """The builder over an existing chart: same form, the chart's choices filled in; saving
+    keeps the chart's key (its permanent address and the dashboards using it)."""
+    chart = get_object_or_404(
+        Chart.objects.editable_by(request.user).select_related("dataset"), key=key
+    )
+    dataset = chart.dataset
+    if dataset.published_version_id is None:
+        raise Http404
+    fields = _schema_fields(dataset)
+    form = ChartBuilderForm(
+        request.POST if request.method == "POST" else None,
+        schema_fields=fields,
+        initial=_chart_initial(chart),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_chart(request.user, chart, **form.chart_values())
+        except SatuDataError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Chart saved. Its address stays the same."))
+            return redirect(chart.get_absolute_url())
+    context = {"dataset": dataset, "form": form, "chart": chart, "editing": True}
+    if form.is_bound and form.is_valid():
+        context["preview"] = _preview(dataset, form)
+    else:
+        context["preview"] = chart_result(chart)
+    return render(request, "dashboards/chart_builder.html", context)
+
+
+def _chart_initial(chart: Chart) -> dict:
+    initial = {name: getattr(chart, name) for name in services.CHART_FIELDS}
+    first = (chart.filters or [{}])[0]
+    initial["filter_field"] = first.get("field", "")
+    initial["filter_value"] = first.get("value", "")
+    if chart.aggregate == "count":
+        initial["measure"] = ""
+    return initial
 
 
 def _builder_initial(fields: list[dict]) -> dict:
