@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from satudata.core.errors import SatuDataError, ValidationFailed
@@ -461,8 +463,10 @@ def number_sections(contents: list[SectionContent]) -> None:
 
 
 def build_report(report: Report) -> list[SectionContent]:
+    """Every section's content, in the site's language (notes and labels are printed)."""
     sections = report.sections.select_related("dataset__organisation").order_by("position", "id")
-    contents = [build_section(section, number) for number, section in enumerate(sections, start=1)]
+    with translation.override(settings.LANGUAGE_CODE):
+        contents = [build_section(section, n) for n, section in enumerate(sections, start=1)]
     number_sections(contents)
     return contents
 
