@@ -35,6 +35,9 @@ def test_public_list_shows_listed_reports_and_their_latest_edition(client, repor
     assert client.get(f"/laporan/{hidden.slug}/").status_code == 404
     client.force_login(world.users["walidata"])
     assert hidden.title in client.get("/laporan/").content.decode()
+    # unlisted reports are not announced, so nobody subscribes to them
+    client.post(f"/laporan/{hidden.slug}/langganan", {"email": "orang.luar@example.org"})
+    assert not Subscription.objects.exists() and not mail.outbox
 
 
 def test_downloads_are_the_stored_files(client, report, edition):

@@ -404,7 +404,8 @@ def subscribe(user, report: Report, email: str = "") -> Subscription:
     """Subscribe `email` (or the logged-in user's own address) to `report`. The user's own
     address is active at once; any other address first gets a confirmation e-mail (at most one
     per `SATUDATA_REPORT_CONFIRMATION_RESEND_MIN` minutes)."""
-    if not Report.objects.visible_to(user).filter(pk=report.pk).exists():
+    if not Report.objects.visible_to(user).filter(pk=report.pk, is_public=True).exists():
+        # Unlisted reports are not announced (their files are not public): no subscriptions.
         raise NotFound(_("Report not found."))
     logged_in = getattr(user, "is_authenticated", False)
     own = _clean_email(user.email) if logged_in and user.email else ""
