@@ -326,3 +326,24 @@ def test_version_with_a_column_named_like_the_row_position(db):
     assert result.rows == [(30, 3), (20, 2)]
     with pytest.raises(ValidationFailed):
         run_query(version, TableQuery(limit=2, after="eyJzIjoiIiwiayI6W10sInAiOjB9"))
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_paging_over_empty_cells(db, descending):
+    organisation = make_organisation("kueri-kosong")
+    values = ["5", "", "3", "5", "", "1", "3", "", "9", "5"]
+    csv_text = "nama,nilai\n" + "".join(f"baris {i},{v}\n" for i, v in enumerate(values))
+    dataset = make_dataset(organisation, title="Nilai kosong", state="published", csv=csv_text)
+    version = dataset.published_version
+    sort = (("nilai", descending),)
+    seen, after = [], None
+    for _page in range(10):
+        result = run_query(version, TableQuery(sort=sort, limit=3, after=after))
+        seen += result.rows
+        after = result.next_after
+        if after is None:
+            break
+    whole = run_query(version, TableQuery(sort=sort, limit=100)).rows
+    assert seen == whole
+    assert len({row[0] for row in seen}) == 10
+    assert [row[1] for row in whole][-3:] == [None, None, None]  # empty cells last
