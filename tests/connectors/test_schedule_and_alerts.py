@@ -18,6 +18,13 @@ from satudata.warehouse.tasks import huey
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    """The tasks close stale database connections (right in a worker); in a test that would
+    close the test transaction's connection (PostgreSQL), so they keep it here."""
+    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
+
+
 @pytest.fixture
 def immediate_huey():
     huey.immediate = True

@@ -99,7 +99,9 @@ def _connector(dataset):
 
 
 def load_demo() -> None:
+    from django.core.signals import request_finished, request_started
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
     from satudata.connectors import sync
     from satudata.connectors.types import http
@@ -108,8 +110,14 @@ def load_demo() -> None:
     if connector.runs.exists():
         return
     http.LOCAL_TRANSPORTS[DEMO_ORIGIN] = httpx.WSGITransport(app=get_wsgi_application())
+    # An in-process request ends by closing the thread's database connections, which is the
+    # loader's own connection here (and, in tests, the test transaction's): keep it open.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     try:
         sync.run_now(connector, trigger="manual")  # first run: every record, version 1
         sync.run_now(connector, trigger="schedule")  # nothing newer: unchanged, no version
     finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
         http.LOCAL_TRANSPORTS.pop(DEMO_ORIGIN, None)

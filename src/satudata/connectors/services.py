@@ -31,6 +31,8 @@ EDITABLE_FIELDS = (
     "auto_publish",
     "enabled",
 )
+# Path words of connectors/urls.py that a connector's name would hide.
+RESERVED_NAMES = frozenset({"kesehatan", "baru", "contoh-api"})
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RETRYING)
 
 
@@ -122,6 +124,11 @@ def create_connector(
     _schedule_fields(values)
     parse_mapping(mapping)
     clean_config = _clean_config(type_key, config or {})
+    if name in RESERVED_NAMES:
+        raise ValidationFailed(
+            _("%(name)s is a reserved word; choose another name.") % {"name": name},
+            code="name-reserved",
+        )
     with transaction.atomic():
         if Connector.objects.filter(name=name).exists():
             raise Conflict(_("A connector named %(name)s already exists.") % {"name": name})
