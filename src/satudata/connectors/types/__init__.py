@@ -6,6 +6,7 @@ lists them for the forms. Built-in types are imported at the bottom so they regi
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -52,8 +53,14 @@ def all_types() -> list[type[ConnectorType]]:
     return sorted(_REGISTRY.values(), key=lambda cls: str(cls.label))
 
 
-# Built-in types. A type module that is not there yet (parallel work) is simply skipped.
+# Built-in types. A type module that is not there yet (parallel work) is simply skipped; one
+# that fails to import is logged and left out, so one broken type cannot take down the others
+# (its connectors then fail with "unknown connector type" until it is repaired).
 for _module in ("http", "sql", "filedrop", "opensid"):
     _name = f"satudata.connectors.types.{_module}"
-    if find_spec(_name) is not None:
+    if find_spec(_name) is None:
+        continue
+    try:
         import_module(_name)
+    except Exception:
+        logging.getLogger(__name__).exception("connector type %s could not be loaded", _name)
