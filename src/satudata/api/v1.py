@@ -186,6 +186,9 @@ def mount_routers() -> None:
 
     api.add_router("", catalog_router)
     api.add_router("", warehouse_router)
+    from satudata.workflow.api import router as workflow_router
+
+    api.add_router("", workflow_router)
     from satudata.api.gateway import router as gateway_router  # last: catch-all paths
 
     api.add_router("", gateway_router)
