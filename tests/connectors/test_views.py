@@ -106,3 +106,27 @@ def test_bad_mapping_json_is_refused_with_the_line(client, world, dataset, agenc
     )
     assert response.status_code == 400
     assert not Connector.objects.exists()
+
+
+def test_read_everything_again_forgets_the_incremental_position(
+    client, world, make_http_connector, fast_retries
+):
+    from satudata.connectors import sync
+
+    connector = make_http_connector(
+        incremental_param="updated_since", incremental_field="updated_at"
+    )
+    sync.run_now(connector)
+    connector.refresh_from_db()
+    assert connector.cursor
+    client.force_login(world.users["walidata"])
+    assert client.post(f"/konektor/{connector.name}/ulang/").status_code == 302
+    connector.refresh_from_db()
+    assert connector.cursor == ""
+
+
+def test_monitoring_dashboard_shows_the_sync_health_block(client, world, make_http_connector):
+    make_http_connector()
+    client.force_login(world.users["walidata"])
+    page = client.get("/monitoring/").content.decode()
+    assert 'id="mon-sync"' in page and "/konektor/kesehatan/" in page

@@ -12,6 +12,7 @@ urlpatterns = [
     path("konektor/<slug:name>/ubah/", views.connector_edit, name="edit"),
     path("konektor/<slug:name>/jalankan/", views.run_now, name="run_now"),
     path("konektor/<slug:name>/coba/", views.try_it, name="try_it"),
+    path("konektor/<slug:name>/ulang/", views.reset_cursor, name="reset_cursor"),
     path("konektor/<slug:name>/unggah/", views.upload_file, name="upload"),
     path("konektor/<slug:name>/run/<int:run_id>/", views.run_detail, name="run"),
 ]

@@ -205,6 +205,19 @@ def run_now(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def reset_cursor(request: HttpRequest, name: str) -> HttpResponse:
+    connector = _visible(request, name)
+    try:
+        services.reset_cursor(request.user, connector)
+    except SatuDataError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The next run reads everything again."))
+    return redirect("connectors:detail", name=connector.name)
+
+
+@login_required
+@require_POST
 def try_it(request: HttpRequest, name: str) -> HttpResponse:
     connector = _visible(request, name)
     try:
