@@ -66,6 +66,24 @@ def test_edition_xlsx_has_one_sheet_per_table_and_escapes_formulas(world):
     assert not any(isinstance(v, str) and v.startswith(("=", "@")) for v in values)
 
 
+def test_numbers_are_printed_the_indonesian_way():
+    from satudata.reports.content import TableBlock, format_number
+
+    assert format_number(1234567) == "1.234.567"
+    assert format_number(1234.5) == "1.234,5"
+    assert format_number(None) == "\u2013"
+    table = TableBlock(
+        columns=[{"name": "tahun", "type": "integer"}, {"name": "persen", "type": "number"}],
+        rows=[(2023, 5.61), (2024, 5.3), (2025, None)],
+        source=None,
+    )
+    assert table.printed_rows == [
+        [("2023", False), ("5,61", True)],
+        [("2024", False), ("5,30", True)],  # one number of decimals per column
+        [("2025", False), ("\u2013", True)],  # no figure
+    ]
+
+
 def test_data_made_restricted_later_leaves_the_next_edition(report, dataset):
     """A dataset moved to `terbatas` after the report was built: the next edition is still made,
     says the section is not available, and prints none of that data."""

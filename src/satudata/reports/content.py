@@ -92,6 +92,7 @@ class TableBlock:
         (2024, not 2.024), an empty number cell as an en dash."""
         numeric = [c.get("type") in NUMERIC_TYPES for c in self.columns]
         years = [is_year_column(c) for c in self.columns]
+        decimals = [column_decimals([row[i] for row in self.rows]) for i in range(len(numeric))]
         rows = []
         for row in self.rows:
             cells = []
@@ -99,7 +100,7 @@ class TableBlock:
                 if years[i] and value is not None:
                     cells.append((str(value), False))
                 elif numeric[i]:
-                    cells.append((format_number(value), True))
+                    cells.append((format_number(value, decimals[i]), True))
                 else:
                     cells.append((format_cell(value), False))
             rows.append(cells)
@@ -107,6 +108,18 @@ class TableBlock:
 
 
 YEAR_WORDS = ("tahun", "year")
+COLUMN_DECIMALS_MAX = 2
+
+
+def column_decimals(values: list) -> int | None:
+    """One number of decimals for a whole column (5,30 under 9,52, as tables are printed): the
+    most any value needs, at most COLUMN_DECIMALS_MAX; None for a column of whole numbers."""
+    needed = 0
+    for value in values:
+        if isinstance(value, (float, Decimal)) and not float(value).is_integer():
+            text = f"{float(value):.{COLUMN_DECIMALS_MAX}f}".rstrip("0")
+            needed = max(needed, len(text.partition(".")[2]))
+    return needed or None
 
 
 def is_year_column(column: dict) -> bool:
