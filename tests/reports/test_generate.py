@@ -63,6 +63,8 @@ def test_edition_xlsx_has_one_sheet_per_table_and_escapes_formulas(world):
     values = [cell.value for row in table.iter_rows() for cell in row]
     assert '\'=HYPERLINK("http://x")' in values and "'@SUM(A1)" in values
     assert -2 in values  # numbers stay numbers
+    number_cell = next(c for row in table.iter_rows() for c in row if c.value == -2)
+    assert number_cell.number_format == "#,##0"  # grouped with the reader's separators
     assert not any(isinstance(v, str) and v.startswith(("=", "@")) for v in values)
 
 

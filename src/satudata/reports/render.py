@@ -21,7 +21,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from satudata.reports import conf
-from satudata.reports.content import SectionContent, format_number, paragraphs
+from satudata.reports.content import (
+    NUMERIC_TYPES,
+    SectionContent,
+    column_decimals,
+    format_number,
+    is_year_column,
+    paragraphs,
+)
 from satudata.reports.models import Report
 from satudata.reports.periods import Period
 from satudata.warehouse.exports.escape import escape_text
@@ -163,8 +170,13 @@ def _table_sheet(book: Workbook, content: SectionContent, taken: set[str]) -> st
     sheet.append([_cell(content.section.title)])
     sheet["A1"].font = Font(bold=True)
     _bold_row(sheet, [_column_title(c) for c in table.columns])
+    sheet.freeze_panes = "A3"  # title and header stay in view
+    formats = _number_formats(table)
     for row in table.rows:
         sheet.append([_cell(v) for v in row])
+        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
+            if number_format and isinstance(cell.value, (int, float)):
+                cell.number_format = number_format
     if table.truncated:
         sheet.append([_cell(_("Only the first %(n)d rows are shown.") % {"n": len(table.rows)})])
     sheet.append([])
@@ -175,6 +187,19 @@ def _table_sheet(book: Workbook, content: SectionContent, taken: set[str]) -> st
         width = max(len(_column_title(column)), 10)
         sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 50)
     return name
+
+
+def _number_formats(table) -> list[str]:
+    """Excel number formats per column: thousands grouping (shown with the reader's own
+    separators) and the column's decimals; none for years and text."""
+    formats = []
+    for index, column in enumerate(table.columns):
+        if column.get("type") not in NUMERIC_TYPES or is_year_column(column):
+            formats.append("")
+            continue
+        decimals = column_decimals([row[index] for row in table.rows]) or 0
+        formats.append("#,##0" + ("." + "0" * decimals if decimals else ""))
+    return formats
 
 
 def vars_of(source) -> dict:
