@@ -325,6 +325,8 @@ def test_variable_filter_swaps_the_measure_where_the_column_exists(world):
     assert plain.data.records[0]["kategori"] == "Banjarangkan"  # 20 men
     assert swapped.data.records[0]["kategori"] == "Nusa Penida"  # 30 women
     assert swapped.data.value_title == "Perempuan"
+    assert swapped.title.endswith("variable: Perempuan")
+    assert "instead of the chart's own measure “Laki laki”" in swapped.notes[0]
     assert unknown.summary == plain.summary
 
 

@@ -932,7 +932,15 @@ def _compute(chart: Chart, version, shared: SharedFilters) -> ChartResult:
     config = ChartConfig.of(chart)
     fields = schema_by_name(version)
     measure = _measure_for(config, fields, shared)
+    swapped = ""
     if measure != config.measure:
+        swapped = _(
+            "The dashboard's variable filter shows “%(variable)s” instead of the chart's own "
+            "measure “%(measure)s”."
+        ) % {
+            "variable": _field_title(fields, measure),
+            "measure": _field_title(fields, config.measure),
+        }
         config = _replace(config, measure=measure)
     check_config(config, fields, version_number=version.number)
     conditions, notes, applied = conditions_for(config, fields, shared)
@@ -948,6 +956,13 @@ def _compute(chart: Chart, version, shared: SharedFilters) -> ChartResult:
     data.version_number = version.number
     data.notes = notes + data.notes
     title = chart.title
+    if swapped:
+        # The saved title names the chart's own measure; say plainly what is drawn instead.
+        title = _("%(title)s · variable: %(variable)s") % {
+            "title": chart.title,
+            "variable": _field_title(fields, measure),
+        }
+        data.notes.insert(0, swapped)
     summary = (
         summarise(config, data, title)
         if config.kind not in maps.MAP_KINDS
