@@ -245,3 +245,18 @@ def test_wrong_password_fails_with_a_clear_cause(source, dataset):
     assert run.status == RunStatus.FAILED
     assert run.error_code == "source-auth"
     assert "salah-sekali-77" not in run.log + run.error
+
+
+def test_try_it_lists_the_source_tables_and_columns(source, dataset, client, world):
+    connector = services.create_connector(
+        SYSTEM,
+        name=f"sqlt-{source.engine}",
+        type_key="sql",
+        dataset=dataset,
+        config=source.config(),
+    )
+    client.force_login(world.users["walidata"])
+    page = client.post(f"/konektor/{connector.name}/coba/").content.decode()
+    assert "<code>kunjungan</code>" in page
+    assert "id, kode_desa, jk, jumlah, updated_at" in page
+    assert "51.05.01.2001" in page  # and the first rows

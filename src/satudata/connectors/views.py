@@ -229,8 +229,26 @@ def try_it(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "connectors/_preview.html",
-        {"preview": shown, "error": error, "connector": connector},
+        {
+            "preview": shown,
+            "error": error,
+            "connector": connector,
+            "tables": _source_tables(connector),
+        },
     )
+
+
+def _source_tables(connector: Connector) -> dict[str, list[str]] | None:
+    """For SQL connectors: the source's tables and columns, to choose from (table picker)."""
+    if connector.type_key != "sql":
+        return None
+    from satudata.connectors.secrets import decrypt_secrets
+    from satudata.connectors.types.sql import describe_source
+
+    try:
+        return describe_source(connector.config, decrypt_secrets(connector.secrets_encrypted))
+    except SatuDataError:
+        return None
 
 
 @login_required

@@ -167,6 +167,32 @@ class SqlConnector(ConnectorType):
         return Pulled(table=table, cursor=cursor, log=log)
 
 
+DESCRIBE_SQL = {
+    "postgresql": (
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+        " ORDER BY table_schema, table_name, ordinal_position LIMIT 5000"
+    ),
+    "mariadb": (
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position LIMIT 5000"
+    ),
+}
+
+
+def describe_source(config: dict, secrets: dict) -> dict[str, list[str]]:
+    """Tables (`schema.table` on PostgreSQL outside `public`) and their columns, for choosing
+    the table and columns of a connector. Same read-only session as a pull."""
+    engine = "postgresql" if config.get("engine") == "postgresql" else "mariadb"
+    reader = _read_postgresql if engine == "postgresql" else _read_mariadb
+    _names, rows = reader(config, secrets.get("password") or "", DESCRIBE_SQL[engine], {})
+    tables: dict[str, list[str]] = {}
+    for schema, table, column in rows:
+        name = table if engine == "mariadb" or schema == "public" else f"{schema}.{table}"
+        tables.setdefault(name, []).append(column)
+    return tables
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return _position_text(value)
