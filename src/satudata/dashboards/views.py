@@ -10,6 +10,7 @@ filtered dashboard can be bookmarked and shared.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -304,13 +306,27 @@ def _spec_or_problem(request: HttpRequest, chart: Chart):
     return result, None
 
 
+IMAGE_CACHE_TIMEOUT_S = 24 * 3600
+
+
+def _image(result, kind: str) -> bytes | str:
+    """The chart drawn by vl-convert (a fraction of a second to a second of CPU), kept by the
+    spec's hash: the same chart and filters are drawn once, however often they are fetched."""
+    key = "satudata:dash:img:" + hashlib.sha256(f"{kind}:{result.spec_text}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = images.to_svg(result.spec) if kind == "svg" else images.to_png(result.spec, scale=2)
+        cache.set(key, found, IMAGE_CACHE_TIMEOUT_S)
+    return found
+
+
 @require_GET
 def chart_svg(request: HttpRequest, key: str) -> HttpResponse:
     chart = _chart(request, key)
     result, problem = _spec_or_problem(request, chart)
     if problem:
         return problem
-    response = HttpResponse(images.to_svg(result.spec), content_type="image/svg+xml")
+    response = HttpResponse(_image(result, "svg"), content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="{_image_name(chart, "svg")}"'
     return response
 
@@ -321,7 +337,7 @@ def chart_png(request: HttpRequest, key: str) -> HttpResponse:
     result, problem = _spec_or_problem(request, chart)
     if problem:
         return problem
-    response = HttpResponse(images.to_png(result.spec, scale=2), content_type="image/png")
+    response = HttpResponse(_image(result, "png"), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="{_image_name(chart, "png")}"'
     return response
 
