@@ -197,3 +197,26 @@ def test_hostile_titles_stay_text(world, dataset):
     cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in cells)
     assert "'=cmd|' /C calc'!A0" in cells
+
+
+def test_preview_is_a_pdf_that_is_neither_stored_nor_announced(client, report, world):
+    client.force_login(world.users["walidata"])
+    response = client.get(f"/laporan/{report.slug}/pratinjau.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert not report.editions.exists() and not mail.outbox
+    client.force_login(world.users["pimpinan"])
+    assert client.get(f"/laporan/{report.slug}/pratinjau.pdf").status_code == 404
+
+
+def test_regenerating_a_period_keeps_one_edition_and_announces_once(report, world):
+    user = world.users["user"]
+    user.email = "sekali@example.org"
+    user.save()
+    services.subscribe(user, report)
+    first = services.generate_edition(SYSTEM, report)
+    services.update_report(SYSTEM, report, title="Judul Baru", schedule="monthly")
+    second = services.generate_edition(SYSTEM, report)
+    assert first.pk == second.pk and report.editions.count() == 1
+    assert second.pdf_sha256 != first.pdf_sha256  # new files for the same period
+    assert len(mail.outbox) == 1
+    assert AuditEvent.objects.filter(action="reports.regenerate").count() == 1
