@@ -79,13 +79,21 @@ class ConnectorForm(forms.Form):
         return value
 
 
+SECRET_LABELS = {
+    "api_key": gettext_lazy("API key"),
+    "password": gettext_lazy("Password"),
+    "token": gettext_lazy("Token"),
+    "client_secret": gettext_lazy("Client secret (OAuth2)"),
+}
+
+
 def secrets_form_class(connector_type, stored: list[str]):
     """A form with one password input per credential; a stored one shows only "stored"."""
     fields = {}
     for name in connector_type.secret_fields:
         help_text = _("Stored (hidden). Leave blank to keep it.") if name in stored else ""
         fields[name] = forms.CharField(
-            label=name.replace("_", " ").capitalize(),
+            label=SECRET_LABELS.get(name, name.replace("_", " ").capitalize()),
             required=False,
             widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
             help_text=help_text,

@@ -59,6 +59,17 @@ TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 REPEAT_RETRIES = 1
 
 
+class JsonTextField(forms.JSONField):
+    """JSON in a small text box; empty shows as empty (not "null")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "" if value in (None, {}, "") else super().prepare_value(value)
+
+
 class HttpConfigForm(forms.Form):
     url = forms.URLField(
         label=gettext_lazy("Address (URL)"), max_length=1000, assume_scheme="https"
@@ -75,10 +86,10 @@ class HttpConfigForm(forms.Form):
         max_length=200,
         help_text=gettext_lazy("Where the list of records is, e.g. data.items (empty: top level)."),
     )
-    query = forms.JSONField(
+    query = JsonTextField(
         label=gettext_lazy("Extra query parameters (JSON)"), required=False, initial=dict
     )
-    body = forms.JSONField(label=gettext_lazy("Request body for POST (JSON)"), required=False)
+    body = JsonTextField(label=gettext_lazy("Request body for POST (JSON)"), required=False)
     auth = forms.ChoiceField(label=gettext_lazy("Authentication"), choices=AUTH_CHOICES)
     auth_header = forms.CharField(
         label=gettext_lazy("Header name of the API key"),
