@@ -15,7 +15,7 @@ Datasette: `datasette serve` with its defaults except a 60 s SQL time limit) and
 HTTP with one keep-alive connection each, requests alternating between the two servers so that
 machine load hits both alike:
 
-- warm-up: four distinct queries to each server, then a 5 s pause (satudata copies a version
+- warm-up: four distinct queries to each server, then a 15 s pause (satudata copies a version
   that is queried repeatedly into memory in the background; SQLite fills its page cache);
 - filtered page: `kode_desa=<code>&tahun=<year>&sort=-jumlah&limit=100` (Datasette: the table
   JSON with the same filters, `_sort_desc=jumlah&_size=100`), each request a different
@@ -465,7 +465,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
     parser.add_argument(
-        "--warm-seconds", type=float, default=5, help="pause after the warm-up queries"
+        "--warm-seconds", type=float, default=15, help="pause after the warm-up queries"
     )
     return run(parser.parse_args())
 

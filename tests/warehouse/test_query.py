@@ -291,7 +291,10 @@ def test_frequently_queried_version_is_answered_from_memory_with_the_same_result
         TableQuery(conditions=(Condition("nama_desa", "contains", "a"),), limit=4),
     ]
     settings.SATUDATA_QUERY_MEMORY_CELLS = 0  # never copied: answers from the Parquet file
+    first = run_query(version, TableQuery(sort=(("tahun", True),), limit=5))
+    cases.append(TableQuery(sort=(("tahun", True),), limit=5, after=first.next_after))
     from_file = [run_query(version, case) for case in cases]
+    assert from_file[-1].rows and from_file[-1].next_after
     assert not query_module.in_memory(version)
     settings.SATUDATA_QUERY_MEMORY_CELLS = 1_000
     cache.clear()

@@ -608,6 +608,16 @@ def _rows_query(version: Version, schema: _Schema, query: TableQuery) -> QueryRe
     source = _source(version)
     if ROW_POSITION in schema.by_name:
         rows, keys = _rows_without_positions(schema, query, sql, selected, source)
+    elif source.in_memory:
+        # No pages to decompress in memory: one query reads the page and its keys.
+        found = source.run(
+            f"SELECT {', '.join([*selected, *sort_columns, ROW_POSITION])} "  # noqa: S608
+            f"FROM {source.relation}{sql.where(after)} "
+            f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
+            [*sql.params, *after_params, query.limit, query.offset],
+        )
+        rows = [tuple(row[: len(selected)]) for row in found]
+        keys = [tuple(row[len(selected) :]) for row in found]
     else:
         keys = _page_keys(version, sql, query, order, sort_columns, after, after_params, source)
         rows = _rows_at(selected, [int(key[-1]) for key in keys], source)
