@@ -392,3 +392,20 @@ def test_a_chart_broken_by_a_new_version_is_repaired_in_the_editor(client, world
     chart.refresh_from_db()
     assert chart.measure == "jumlah"
     assert chart_result(chart).summary.endswith("Nusa Penida 7.")
+
+
+def test_warm_panel_and_page_requests_stay_within_a_few_queries(
+    client, dashboard, django_assert_max_num_queries
+):
+    urls = re.findall(
+        r'hx-get="(/dasbor/[^"]+/panel/\d+/)"',
+        client.get(f"/dasbor/{dashboard.slug}/").content.decode(),
+    )
+    for url in urls:
+        client.get(url)  # fills the caches
+    for url in urls:
+        # dashboard, panel, dataset visibility, current version (+ session/auth none: anonymous)
+        with django_assert_max_num_queries(5):
+            assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(12):
+        client.get(f"/dasbor/{dashboard.slug}/")
