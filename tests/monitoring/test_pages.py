@@ -284,3 +284,22 @@ def test_cached_figures_follow_every_change_at_once(client, scenario):
     assert owner_row() == (promised + 1, delivered + 1, overdue)
     services.delete_promise(SYSTEM, new)
     assert owner_row() == (promised, delivered, overdue)
+
+
+@pytest.mark.django_db
+def test_drill_down_filters_by_status_and_pages(client, scenario, settings):
+    """The Forum opens "what is overdue at this agency"; long lists come a page at a time."""
+    world = scenario["world"]
+    client_as(client, world, "pimpinan")
+    base = f"/monitoring/{world.owner.slug}/?tahun=2026"
+    overdue = client.get(base + "&status=overdue").context["promises"]
+    assert overdue.paginator.count >= 1
+    assert {p.status for p in overdue} == {"overdue"}
+    everything = client.get(base + "&status=tidak-ada").context["promises"]  # unknown: all
+    assert everything.paginator.count == 4
+    settings.SATUDATA_MONITORING_PAGE_SIZE = 3
+    first = client.get(base)
+    assert len(first.context["promises"]) == 3 and "halaman=2" in first.content.decode()
+    second = client.get(base + "&halaman=2").context["promises"]
+    assert len(second) == 1
+    assert client.get(base + "&halaman=999").context["promises"].number == 2
