@@ -409,3 +409,27 @@ def test_warm_panel_and_page_requests_stay_within_a_few_queries(
             assert client.get(url).status_code == 200
     with django_assert_max_num_queries(12):
         client.get(f"/dasbor/{dashboard.slug}/")
+
+
+def test_unreadable_data_gives_a_plain_message_without_server_paths(
+    client, world, settings, tmp_path
+):
+    dataset = make_dataset(world.owner, title="Hilang", state="published", csv=POPULATION_CSV)
+    chart = _chart(dataset, category="nama", region_field="")
+    indicator = services.ensure_indicator(
+        SYSTEM,
+        slug="hilang",
+        dataset=dataset,
+        name="Penduduk",
+        measure="penduduk",
+        time_field="tahun",
+    )
+    real_root = settings.BLOB_ROOT
+    settings.BLOB_ROOT = tmp_path  # the Parquet file is not where the version says
+    page = client.get(chart.get_absolute_url()).content.decode()
+    assert "could not be read just now" in page and str(tmp_path) not in page
+    card = indicator_card(indicator)
+    assert "could not be read just now" in card.problem
+    settings.BLOB_ROOT = real_root  # the failure was not cached
+    assert chart_result(chart).ok
+    assert indicator_card(indicator).value == 206935.0

@@ -26,6 +26,7 @@ from satudata.dashboards.specs import (
     _label,
     _number,
     _typed,
+    reading_problem,
     run,
     schema_by_name,
 )
@@ -281,23 +282,29 @@ def indicator_card(
         shared.cache_parts(),
         get_language(),
     )
-    return cached_query(parts, lambda: _compute(indicator, version, shared))
+    try:
+        return cached_query(parts, lambda: _compute(indicator, version, shared))
+    except ValidationFailed as error:
+        # Not cached: a failure to read may be passing.
+        card = _empty_card(indicator)
+        card.problem = reading_problem(error)
+        return card
 
 
 def _compute(indicator: Indicator, version, shared: SharedFilters) -> Card:
     fields = schema_by_name(version)
     try:
         _check(indicator, fields, version.number)
-        conditions, notes = _conditions(indicator, fields, shared)
-        period = ""
-        if shared.period and indicator.time_field:
-            period = str(
-                _typed(shared.period, fields[indicator.time_field].get("type", "string")) or ""
-            )
-        card = card_from_series(indicator, _series(indicator, version, fields, conditions), period)
-        card.notes = notes + card.notes
-        return card
-    except ValidationFailed as error:
+    except ChartProblem as problem:
         card = _empty_card(indicator)
-        card.problem = error.message
+        card.problem = problem.message
         return card
+    conditions, notes = _conditions(indicator, fields, shared)
+    period = ""
+    if shared.period and indicator.time_field:
+        period = str(
+            _typed(shared.period, fields[indicator.time_field].get("type", "string")) or ""
+        )
+    card = card_from_series(indicator, _series(indicator, version, fields, conditions), period)
+    card.notes = notes + card.notes
+    return card

@@ -19,6 +19,7 @@ boundary (listed), too many categories (the largest N plus "lainnya").
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -50,6 +51,7 @@ MAIN_COLOUR = "#0b5471"
 HIGHLIGHT_COLOUR = "#c8553d"
 REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+logger = logging.getLogger(__name__)
 # What Django's json_script escapes, so the JSON cannot close the <script> element.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 FILTER_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "region"})
@@ -921,9 +923,19 @@ def chart_result(
     except ChartProblem as problem:
         result.problem = problem.message
     except ValidationFailed as error:
-        # The query layer refused (a value of the wrong type…): say so, in the panel.
-        result.problem = _("The chart could not be drawn: %(reason)s") % {"reason": error.message}
+        result.problem = reading_problem(error)
     return result
+
+
+def reading_problem(error: ValidationFailed) -> str:
+    """What a panel says when the query layer refused or failed. A failure to read the data
+    (a missing file, the engine) is logged for the administrator; its text names server paths,
+    so the page says only that the data could not be read. Failures are never cached."""
+    if error.code == "query-failed":
+        logger.warning("dashboards: query failed: %s", error.message)
+        return _("The data behind this chart could not be read just now. Please try again later.")
+    # The query layer refused the question (a value of the wrong type…): say why.
+    return _("The chart could not be drawn: %(reason)s") % {"reason": error.message}
 
 
 def _compute(chart: Chart, version, shared: SharedFilters) -> ChartResult:
