@@ -175,6 +175,7 @@ def test_only_the_walidata_sees_the_log(client, world):
     html = page.content.decode()
     assert PROBE in html
     assert "log-chart-agency" in html and "log-chart-key" in html
+    assert 'href="/log-api/"' in client.get("/akun/").content.decode()  # from the profile
 
 
 def test_the_log_page_filters_and_charts(client, world):

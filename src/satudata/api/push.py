@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 
-from satudata.api.auth import api_token, require_write
+from satudata.api.auth import api_token, api_user, require_write
 from satudata.api.models import IdempotencyRecord, PushLock
 from satudata.api.v1 import ERROR_RESPONSES, ErrorOut
 from satudata.catalog.models import Dataset
@@ -500,7 +500,7 @@ def push(request, sektor: str, slug: str) -> PushAnswer:
     token = api_token(request)
     if token is None:
         raise PermissionDenied(_("A write API key is needed to send data."), code="unauthenticated")
-    user = token.user
+    user = api_user(request)  # the key's user, narrowed to what the key may do
     dataset = find_dataset(user, sektor, slug)
     require_write(request, dataset.organisation_id)
     mode, message = _params(request)
