@@ -348,14 +348,14 @@ DASHBOARDS: tuple[DemoDashboard, ...] = (
         "kependudukan",
         "Kependudukan",
         (
-            ("i:penduduk-sensus", "third"),
+            ("i:penduduk-sensus", "half"),
             ("pdk-kec-peta", "half"),
             ("kpd-kec-peta", "half"),
+            ("desa-titik", "half"),
             ("pdk-kec-2020", "half"),
             ("pdk-kec-2010", "half"),
             ("pdk-sumber", "full"),
-            ("pdk-bali-2020", "half"),
-            ("desa-titik", "half"),
+            ("pdk-bali-2020", "full"),
         ),
         {
             "position": 1,
@@ -390,9 +390,9 @@ DASHBOARDS: tuple[DemoDashboard, ...] = (
         "kesehatan",
         "Kesehatan",
         (
-            ("i:pustu-tercatat", "third"),
+            ("i:pustu-tercatat", "half"),
+            ("pustu-induk", "half"),
             ("pustu-desa", "full"),
-            ("pustu-induk", "full"),
         ),
         {
             "position": 3,
