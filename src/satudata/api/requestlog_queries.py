@@ -322,7 +322,14 @@ def chart_specs(qs: QuerySet, log_filter: LogFilter) -> dict[str, dict[str, Any]
             "data": {"values": _long_form(rows, label)},
             "mark": {"type": "bar"},
             "encoding": {
-                "y": {"field": label, "type": "nominal", "title": None, "sort": "-x"},
+                "y": {
+                    "field": label,
+                    "type": "nominal",
+                    "title": None,
+                    "sort": "-x",
+                    # Long agency names are cut (full name in the tooltip), so phones keep bars.
+                    "axis": {"labelLimit": 150},
+                },
                 "x": {"field": "count", "type": "quantitative", "title": _("requests")},
                 "color": bar_colour,
                 "tooltip": [{"field": label}, {"field": "outcome"}, {"field": "count"}],
