@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from datetime import timedelta
 
@@ -234,3 +235,34 @@ def test_the_daily_task_purges_log_and_idempotency_records(settings, world):
     )
     assert purge_api_tables() == {"request_log": 1, "idempotency_records": 1}
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["baru"]
+
+
+def test_waiting_lines_are_written_when_the_process_exits(tmp_path):
+    """A server process that stops writes what it still holds (atexit), in a real process
+    with its own SQLite database."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    script = (
+        "import django, os\n"
+        "django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', 'api', verbosity=0)\n"
+        "from django.utils import timezone\n"
+        "from satudata.api import requestlog\n"
+        "requestlog.record({'created_at': timezone.now(), 'method': 'GET',\n"
+        "                   'path': '/api/keluar', 'status': 200, 'duration_ms': 1.0})\n"
+        "assert requestlog.pending() == 1\n"
+    )
+    env = {
+        **os.environ,
+        "SATUDATA_HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "satudata.settings",
+        "SATUDATA_API_LOG_FLUSH_S": "3600",  # the thread would not flush in time: exit must
+    }
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    with sqlite3.connect(tmp_path / "satudata.sqlite3") as db:
+        rows = db.execute("SELECT path, status FROM api_requestlog").fetchall()
+    assert rows == [("/api/keluar", 200)]
