@@ -321,9 +321,13 @@ def background(fresh_blobs, monkeypatch):
     monkeypatch.setattr(comparisons, "compare_task", lambda *args: queued.append(args))
 
     def run_queued() -> int:
+        # Immediate mode: the task leaves the database connection alone (a real worker closes
+        # stale ones; here that would close the test's transaction).
         count = len(queued)
+        monkeypatch.setattr(tasks.huey, "immediate", True)
         while queued:
             task.call_local(*queued.pop(0))
+        monkeypatch.setattr(tasks.huey, "immediate", False)
         return count
 
     return queued, run_queued
