@@ -245,6 +245,9 @@ SATUDATA_PREVIEW_PAGE_SIZE = _env_int("SATUDATA_PREVIEW_PAGE_SIZE", 25)
 SATUDATA_CATALOG_PAGE_SIZE = _env_int("SATUDATA_CATALOG_PAGE_SIZE", 20)
 SATUDATA_DUCKDB_MEMORY_LIMIT_MB = _env_int("SATUDATA_DUCKDB_MEMORY_LIMIT_MB", 1024)
 SATUDATA_DUCKDB_THREADS = _env_int("SATUDATA_DUCKDB_THREADS", 2)
+# API/dashboard queries keep recently queried versions in memory (warehouse/query.py), up to this
+# many cells (rows x columns) per server process, least recently used dropped first; 0 = never.
+SATUDATA_QUERY_MEMORY_CELLS = _env_int("SATUDATA_QUERY_MEMORY_CELLS", 12_000_000)
 # Validation reports list this many problems of each type (all are counted), and keep at most
 # this many rows with problems for the report page and the "rows to fix" download.
 SATUDATA_VALIDATION_LISTED_PER_TYPE = _env_int("SATUDATA_VALIDATION_LISTED_PER_TYPE", 100)
