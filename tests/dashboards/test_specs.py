@@ -121,3 +121,11 @@ def test_line_summary_reads_first_and_last_period():
     text = summarise(config, data, "Penduduk")
     assert "from 170.543 jiwa in 2010 to 206.925 jiwa in 2020" in text
     alt.Chart.from_dict(spec_for(config, data, title="Penduduk", description=text))
+
+
+def test_builder_guesses_the_region_and_time_columns():
+    from satudata.dashboards.forms import guess_region_and_time
+
+    fields = [{"name": n} for n in ("nama", "kode_kecamatan", "tahun", "penduduk")]
+    assert guess_region_and_time(fields) == ("kode_kecamatan", "tahun")
+    assert guess_region_and_time([{"name": "nilai"}]) == ("", "")

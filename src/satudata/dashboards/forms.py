@@ -109,6 +109,19 @@ class ChartBuilderForm(forms.Form):
         return values
 
 
+REGION_WORDS = ("kode_wilayah", "kode_desa", "kode_kecamatan", "kode_kabupaten", "kode")
+TIME_WORDS = ("tahun", "periode", "bulan", "tanggal", "year", "period")
+
+
+def guess_region_and_time(schema_fields: list[dict]) -> tuple[str, str]:
+    """A region code column and a time column, by the names Indonesian tables use (the user
+    can change both; a wrong guess only pre-selects a choice)."""
+    names = [f["name"] for f in schema_fields]
+    region = next((n for word in REGION_WORDS for n in names if n.lower().startswith(word)), "")
+    time = next((n for word in TIME_WORDS for n in names if n.lower().startswith(word)), "")
+    return region, time
+
+
 def guess_coordinates(schema_fields: list[dict]) -> tuple[str, str]:
     names = {f["name"].lower(): f["name"] for f in schema_fields}
     lat = next((names[n] for n in LATITUDE_NAMES if n in names), "")

@@ -36,6 +36,7 @@ from satudata.dashboards.forms import (
     ChartBuilderForm,
     DashboardForm,
     guess_coordinates,
+    guess_region_and_time,
 )
 from satudata.dashboards.models import Chart, Dashboard, Indicator, Panel
 from satudata.dashboards.specs import SharedFilters, chart_result
@@ -507,7 +508,10 @@ def _chart_initial(chart: Chart) -> dict:
 
 def _builder_initial(fields: list[dict]) -> dict:
     lat, lng = guess_coordinates(fields)
+    region, time = guess_region_and_time(fields)
     return {
+        "region_field": region,
+        "time_field": time,
         "kind": "bar",
         "aggregate": "sum",
         "top_n": 20,
