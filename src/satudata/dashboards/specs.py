@@ -38,7 +38,6 @@ from satudata.dashboards.models import Chart, ChartKind
 # Fixed field names inside specs: column names from users never reach Vega expressions.
 CATEGORY, VALUE, SERIES, CODE, SHOWN = "kategori", "nilai", "seri", "kode", "tampil"
 NUMERIC_TYPES = frozenset({"integer", "number"})
-TIME_TYPES = frozenset({"year", "date", "integer", "string", "yearmonth"})
 # Rows fetched for charts with a series or a time axis, and points of a scatter plot.
 CHART_ROWS_MAX = 1000
 SCATTER_POINTS_MAX = 5000
@@ -419,12 +418,6 @@ def build_query(config: ChartConfig, conditions: list, *, limit: int):
     if config.kind == ChartKind.SCATTER:
         names = [config.category, config.measure] + ([config.series] if config.series else [])
         return TableQuery(conditions=tuple(conditions), fields=tuple(names), limit=limit)
-    if config.kind == ChartKind.POINT_MAP:
-        names = [config.latitude_field, config.longitude_field]
-        names += [n for n in (config.category, config.measure, config.series) if n]
-        return TableQuery(
-            conditions=tuple(conditions), fields=tuple(dict.fromkeys(names)), limit=limit
-        )
     aggregate = (
         Aggregate("count")
         if config.aggregate == "count"
