@@ -248,6 +248,15 @@ SATUDATA_DUCKDB_THREADS = _env_int("SATUDATA_DUCKDB_THREADS", 2)
 # API/dashboard queries keep recently queried versions in memory (warehouse/query.py), up to this
 # many cells (rows x columns) per server process, least recently used dropped first; 0 = never.
 SATUDATA_QUERY_MEMORY_CELLS = _env_int("SATUDATA_QUERY_MEMORY_CELLS", 12_000_000)
+# Version comparison: above this many rows (both versions together) it runs as a background job;
+# a running job older than STALE_S is started again; stored comparisons are kept MAX_AGE_H hours.
+SATUDATA_COMPARE_INLINE_MAX_ROWS = _env_int("SATUDATA_COMPARE_INLINE_MAX_ROWS", 1_000_000)
+SATUDATA_COMPARE_STALE_S = _env_int("SATUDATA_COMPARE_STALE_S", 1800)
+SATUDATA_COMPARE_MAX_AGE_H = _env_int("SATUDATA_COMPARE_MAX_AGE_H", 168)
+# XLSX is offered up to one Excel sheet of rows (longer versions: CSV/Parquet); built download
+# files are kept this many hours after their last use.
+SATUDATA_XLSX_MAX_ROWS = _env_int("SATUDATA_XLSX_MAX_ROWS", 1_048_575)
+SATUDATA_EXPORT_CACHE_MAX_AGE_H = _env_int("SATUDATA_EXPORT_CACHE_MAX_AGE_H", 72)
 # Validation reports list this many problems of each type (all are counted), and keep at most
 # this many rows with problems for the report page and the "rows to fix" download.
 SATUDATA_VALIDATION_LISTED_PER_TYPE = _env_int("SATUDATA_VALIDATION_LISTED_PER_TYPE", 100)
