@@ -435,3 +435,14 @@ def test_unreadable_data_gives_a_plain_message_without_server_paths(
     settings.BLOB_ROOT = real_root  # the failure was not cached
     assert chart_result(chart).ok
     assert indicator_card(indicator).value == 1.0  # 2021, the newest period
+
+
+def test_a_desa_filter_on_kecamatan_data_shows_its_kecamatan(dashboard):
+    bar = dashboard.panels.get(position=0).chart
+    indicator = dashboard.panels.get(indicator__isnull=False).indicator
+    desa = {"kecamatan": "51.05.01", "desa": "51.05.01.2001"}  # Sakti, Nusa Penida
+    result = chart_result(bar, filters=desa)
+    assert result.summary.endswith("Nusa Penida 57.370 jiwa.")
+    assert result.notes[0] == "This data has no rows for the chosen desa; its kecamatan is shown."
+    card = indicator_card(indicator, filters=desa)
+    assert card.value == 57370.0 and "its kecamatan is shown" in card.notes[0]

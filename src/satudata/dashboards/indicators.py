@@ -9,7 +9,7 @@ Periods without a value (a blank cell) are skipped, not drawn as zero.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import get_language
@@ -305,6 +305,14 @@ def _compute(indicator: Indicator, version, shared: SharedFilters) -> Card:
         period = str(
             _typed(shared.period, fields[indicator.time_field].get("type", "string")) or ""
         )
-    card = card_from_series(indicator, _series(indicator, version, fields, conditions), period)
+    series = _series(indicator, version, fields, conditions)
+    if not series and shared.desa and indicator.region_field:
+        # Figures kept per kecamatan have no row for a desa: the desa's kecamatan instead.
+        card = _compute(indicator, version, replace(shared, desa=""))
+        card.notes.insert(
+            0, _("This data has no rows for the chosen desa; its kecamatan is shown.")
+        )
+        return card
+    card = card_from_series(indicator, series, period)
     card.notes = notes + card.notes
     return card

@@ -23,7 +23,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import altair as alt
@@ -958,6 +958,18 @@ def _compute(chart: Chart, version, shared: SharedFilters) -> ChartResult:
         data = _grouped_data(config, version, fields, conditions, measure)
         if shared.period and config.is_time_chart:
             data.highlight = shared.period
+    if (
+        shared.desa
+        and applied["region"]
+        and config.kind not in maps.MAP_KINDS
+        and not any(r.get(VALUE) is not None for r in data.records)
+    ):
+        # Data kept per kecamatan has no row for a desa: show the desa's kecamatan, and say so.
+        fallback = _compute(chart, version, replace(shared, desa=""))
+        fallback.notes.insert(
+            0, _("This data has no rows for the chosen desa; its kecamatan is shown.")
+        )
+        return fallback
     data.version_number = version.number
     data.notes = notes + data.notes
     title = chart.title
