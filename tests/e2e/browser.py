@@ -158,11 +158,12 @@ def check_accessibility(page, *, label: str = "") -> list[dict]:
 
 
 def save_screenshot(page, name: str, *, full_page: bool = True) -> Path:
-    """Save `test-artifacts/screenshots/<name>.png`; docs pictures are copied to docs/img/."""
+    """Save `test-artifacts/screenshots/<name>.png`. Docs pictures are copied to docs/img/ only
+    when SATUDATA_UPDATE_DOCS_IMG=1 (a test run must not leave the work tree changed)."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
-    if name in DOCS_SCREENSHOTS:
+    if name in DOCS_SCREENSHOTS and os.environ.get("SATUDATA_UPDATE_DOCS_IMG") == "1":
         DOCS_IMG_DIR.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMG_DIR / path.name)
     return path

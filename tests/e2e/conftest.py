@@ -95,6 +95,17 @@ def browsing(open_browser) -> Browsing:
     return open_browser()
 
 
+def _refuse_a_real_database() -> None:
+    """Stop before loading (and later flushing) a database that is not a test database: when
+    no collected test asked pytest-django for the database, the connection may still point at
+    ./satudata-data."""
+    from django.db import connection
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    if "test_" not in name and "memory" not in name:
+        pytest.fail(f"demo_site would load the demo into a non-test database ({name}); refusing")
+
+
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """The Klungkung demo (all regions, agencies, users, datasets), loaded once and committed,
@@ -113,6 +124,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
     blob_root = tmp_path_factory.getbasetemp() / "blobs"
     blob_root.mkdir(parents=True, exist_ok=True)
     with override_settings(BLOB_ROOT=blob_root), django_db_blocker.unblock():
+        _refuse_a_real_database()  # the fixture flushes the database when it is done
         try:
             load_all()
             load_demo()
