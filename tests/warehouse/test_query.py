@@ -350,3 +350,20 @@ def test_keyset_paging_over_empty_cells(db, descending):
     assert seen == whole
     assert len({row[0] for row in seen}) == 10
     assert [row[1] for row in whole][-3:] == [None, None, None]  # empty cells last
+
+
+def test_unreadable_data_is_a_clear_error_without_server_paths(version, settings):
+    from satudata.warehouse.queries import parquet_path
+
+    settings.SATUDATA_QUERY_MEMORY_CELLS = 0  # read the file, not an in-memory copy
+    path = parquet_path(version)
+    good = path.read_bytes()  # content-addressed: other tests read the same file, put it back
+    path.chmod(0o644)
+    path.write_bytes(b"not parquet at all")
+    try:
+        with pytest.raises(ValidationFailed) as caught:
+            query(version, Condition("jumlah", "eq", 987654))  # a query nothing else caches
+    finally:
+        path.write_bytes(good)
+    assert caught.value.code == "query-failed"
+    assert "/" not in caught.value.message and "parquet" not in caught.value.message.lower()

@@ -29,6 +29,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -84,6 +85,8 @@ _SUMMABLE_TYPES = frozenset({"integer", "number"})
 _AGGREGATE_SQL = {"sum": "sum", "mean": "avg", "min": "min", "max": "max", "count": "count"}
 _AGGREGATE_RE = re.compile(r"^\s*([a-z]+)\s*(?:[:(]\s*([^)]*?)\s*\)?)?\s*$")
 _TOTAL_COLUMN = "__satudata_total"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -801,10 +804,11 @@ def run_query(version: Version, query: TableQuery) -> QueryResult:
         try:
             return compute(version, schema, query)
         except duckdb.Error as error:
+            # The engine's message names server paths (the Parquet file): log it, answer
+            # without it.
+            logger.warning("query on version %s failed: %s", version.pk, error)
             raise _fail(
-                _("The query could not be run: %(error)s")
-                % {"error": str(error).splitlines()[0][:200]},
-                "query-failed",
+                _("The query could not be run on this version's data."), "query-failed"
             ) from None
 
     return cached_query(_cache_parts(version, query), answer)
