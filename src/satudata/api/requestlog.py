@@ -6,7 +6,9 @@ The list is written with one `bulk_create`:
 - at the end of a request (Django's `request_finished`, sent after the response went out) when
   `SATUDATA_API_LOG_BATCH` entries wait or the oldest waited `SATUDATA_API_LOG_FLUSH_S` seconds;
 - by a daemon thread every `SATUDATA_API_LOG_FLUSH_S` seconds, so a quiet server still writes;
-- at interpreter exit (atexit), and by whoever wants an up-to-date log (the log page).
+- at exit (atexit, and multiprocessing's finalizers in granian's worker processes, which leave
+  through os._exit; checked by stopping `satudata serve` with Ctrl+C), and by whoever wants an
+  up-to-date log (the log page).
 If a write fails the entries are kept and tried again; beyond `SATUDATA_API_LOG_BUFFER_MAX`
 the oldest are dropped (and counted) rather than let memory grow without end.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import multiprocessing.util
 import threading
 import time
 from datetime import timedelta
@@ -249,6 +252,9 @@ def _ensure_background() -> None:
     if not _atexit_registered:
         _atexit_registered = True
         atexit.register(_flush_at_exit)
+        # Server workers started by multiprocessing (granian) leave through os._exit(), which
+        # skips atexit; multiprocessing runs its own finalizers first.
+        multiprocessing.util.Finalize(None, _flush_at_exit, exitpriority=10)
     if _thread is not None and _thread.is_alive():
         return
     with _lock:
