@@ -266,3 +266,54 @@ def test_waiting_lines_are_written_when_the_process_exits(tmp_path):
     with sqlite3.connect(tmp_path / "satudata.sqlite3") as db:
         rows = db.execute("SELECT path, status FROM api_requestlog").fetchall()
     assert rows == [("/api/keluar", 200)]
+
+
+def test_the_production_server_writes_waiting_lines_when_stopped(tmp_path):
+    """`satudata serve` (granian workers leave through os._exit, skipping atexit): lines still
+    in the buffer when the server is stopped with Ctrl+C reach the database."""
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    satudata = str(Path(sys.executable).with_name("satudata"))
+    env = {
+        **os.environ,
+        "SATUDATA_HOME": str(tmp_path),
+        "SATUDATA_API_LOG_FLUSH_S": "3600",  # nothing written before the stop
+        "SATUDATA_LOG_LEVEL": "ERROR",
+    }
+    env.pop("DATABASE_URL", None)
+    subprocess.run([satudata, "manage", "migrate", "-v", "0"], env=env, check=True, timeout=300)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [satudata, "serve", "--port", str(port), "--workers", "1", "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        for _ in range(3):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{PROBE}", timeout=30).read()
+        with sqlite3.connect(tmp_path / "satudata.sqlite3") as db:
+            assert db.execute("SELECT count(*) FROM api_requestlog").fetchone() == (0,)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    with sqlite3.connect(tmp_path / "satudata.sqlite3") as db:
+        rows = db.execute("SELECT path, status FROM api_requestlog").fetchall()
+    assert rows == [(PROBE, 200)] * 3
