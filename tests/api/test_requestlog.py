@@ -193,6 +193,10 @@ def test_the_log_page_filters_and_charts(client, world):
     key_counts = [v["count"] for v in everything["charts"]["key"]["data"]["values"]]
     assert sum(key_counts) == 3
     assert everything["charts"]["time"]["mark"]["type"] == "bar"
+    over_time = everything["charts"]["time"]["data"]["values"]
+    assert sum(v["count"] for v in over_time) == 5
+    today = timezone.localdate().isoformat()
+    assert all(v["time"].startswith(today) for v in over_time)  # local time, this day
     # Hostile filter values are just not matched (bound, never spliced into SQL).
     hostile = client.get(LOG, {"path": "' OR 1=1 --", "opd": "1; DROP", "dari": "kemarin"})
     assert hostile.status_code == 200

@@ -147,6 +147,7 @@ COLUMN_DEFAULTS = {
     "token_prefix": "",
     "organisation_id": None,
     "request_id": "",
+    "hour": 0,
 }
 
 
@@ -169,6 +170,8 @@ def _insert(entries: list[dict]) -> None:
     adapted = [(names.index(name), function) for name, function in adapt.items()]
     rows = []
     for entry in entries:
+        if "hour" not in entry and entry.get("created_at") is not None:
+            entry["hour"] = int(entry["created_at"].timestamp()) // 3600
         row = [entry.get(name, COLUMN_DEFAULTS[name]) for name in names]
         for position, function in adapted:
             row[position] = function(row[position])
