@@ -104,11 +104,15 @@ MIDDLEWARE = [
 # each server process counts on its own; SATUDATA_REDIS_URL makes the count shared.
 SATUDATA_API_RATE_PER_KEY = os.environ.get("SATUDATA_API_RATE_PER_KEY", "3000/60")
 SATUDATA_API_RATE_PER_IP = os.environ.get("SATUDATA_API_RATE_PER_IP", "1200/60")
-# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated):
-# behind a proxy on this machine set it to 127.0.0.1, or every client looks like the proxy.
-SATUDATA_API_TRUSTED_PROXIES = [
+# Reverse proxies whose X-Forwarded-For is believed for the client address (rate limits, log-in
+# throttling, request logs), addresses or networks, comma-separated. By default the machine
+# itself, where the usual reverse proxy runs; add a proxy that runs elsewhere.
+SATUDATA_TRUSTED_PROXIES = [
     item.strip()
-    for item in os.environ.get("SATUDATA_API_TRUSTED_PROXIES", "").split(",")
+    for item in os.environ.get(
+        "SATUDATA_TRUSTED_PROXIES",
+        os.environ.get("SATUDATA_API_TRUSTED_PROXIES", "127.0.0.0/8,::1/128"),
+    ).split(",")
     if item.strip()
 ]
 # Client addresses without a per-address limit (the machine itself: health checks, scripts).

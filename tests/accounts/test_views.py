@@ -131,6 +131,31 @@ def test_lockout_by_client_address(client, person, settings):
     assert allowed.status_code == 302
 
 
+def test_behind_the_local_reverse_proxy_each_client_is_throttled_on_its_own(
+    client, person, settings
+):
+    settings.SATUDATA_LOGIN_MAX_FAILURES = 3
+    services.create_user(SYSTEM, username="other", password=DEFAULT_PASSWORD)
+
+    def via_proxy(client_address: str, forged: str = "") -> dict:
+        forwarded = ", ".join(part for part in (forged, client_address) if part)
+        return {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded}
+
+    for name in ("a1", "a2", "a3"):  # an attacker forging a different address each time
+        client.post(
+            LOGIN, {"username": name, "password": "x-123456"}, **via_proxy("10.9.9.9", name[-1])
+        )
+    assert set(LoginFailure.objects.values_list("ip_address", flat=True)) == {"10.9.9.9"}
+    blocked = client.post(
+        LOGIN, {"username": "other", "password": DEFAULT_PASSWORD}, **via_proxy("10.9.9.9")
+    )
+    assert "Terlalu banyak" in blocked.content.decode()
+    allowed = client.post(  # another citizen behind the same proxy is not locked out
+        LOGIN, {"username": "other", "password": DEFAULT_PASSWORD}, **via_proxy("10.1.1.1")
+    )
+    assert allowed.status_code == 302
+
+
 def test_lockout_ends_after_the_window(client, person, settings):
     settings.SATUDATA_LOGIN_MAX_FAILURES = 2
     settings.SATUDATA_LOGIN_LOCKOUT_S = 600

@@ -89,12 +89,19 @@ def test_forwarded_for_is_only_believed_from_a_trusted_proxy(settings):
     factory = RequestFactory()
     spoofed = factory.get("/api/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert ratelimit.client_ip(spoofed) == "203.0.113.9"
-    settings.SATUDATA_API_TRUSTED_PROXIES = ["127.0.0.1/32"]
+    # By default the machine itself is the trusted proxy (a reverse proxy on the same host).
     proxied = factory.get(
         "/api/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7"
     )
     # The right-most address the proxy added is the client; what the client wrote is ignored.
     assert ratelimit.client_ip(proxied) == "198.51.100.7"
+    assert not ratelimit.ip_exempt(ratelimit.client_ip(proxied))  # limited like anyone
+    local = factory.get("/api/", REMOTE_ADDR="127.0.0.1")  # a script on the machine itself
+    assert ratelimit.ip_exempt(ratelimit.client_ip(local))
+    settings.SATUDATA_TRUSTED_PROXIES = ["10.0.0.5/32"]  # the proxy runs elsewhere
+    assert ratelimit.client_ip(proxied) == "127.0.0.1"
+    remote_proxy = factory.get("/api/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert ratelimit.client_ip(remote_proxy) == "198.51.100.7"
 
 
 def _redis_reachable() -> bool:

@@ -10,17 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from satudata.accounts import services
+from satudata.core import net
 
 
 def client_ip(request) -> str | None:
-    """The client address as the server saw it.
-
-    X-Forwarded-For is not trusted: anyone can send it, and trusting it would let an attacker
-    dodge the per-address throttle.
-    """
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address, through the trusted proxies only (core/net.py): a forged
+    X-Forwarded-For cannot dodge the per-address throttle, and behind the local reverse proxy
+    one client's failures do not lock everybody out."""
+    return net.client_ip(request)
 
 
 def lockout_message() -> str:

@@ -7,20 +7,22 @@ local-memory cache. With the default local-memory cache every server process cou
 Rates are written `"<requests>/<seconds>"` (`"600/60"`: 600 requests a minute); `"0"` or an
 empty value switches that limit off. Addresses in `SATUDATA_API_RATE_EXEMPT` (by default the
 machine itself: health checks, local scripts, benchmarks) have no per-address limit; a key keeps
-its limit wherever it comes from. Behind a reverse proxy, `SATUDATA_API_TRUSTED_PROXIES` must name
-it, or every client would look like the proxy.
+its limit wherever it comes from. A request forwarded by a trusted proxy
+(`SATUDATA_TRUSTED_PROXIES`, the machine itself by default: core/net.py) is counted under the
+client's forwarded address, so a reverse proxy on this machine does not make every client look
+like one exempt address.
 """
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+from satudata.core import net
 
 CACHE_PREFIX = "satudata:ratelimit"
 
@@ -80,49 +82,10 @@ def hit(bucket: str, rate: Rate, now: float | None = None) -> Verdict:
     )
 
 
-def _networks(items) -> tuple:
-    return _parsed_networks(tuple(items or ()))
-
-
-@functools.lru_cache(maxsize=16)
-def _parsed_networks(items: tuple) -> tuple:
-    # Parsed once per setting value: this runs on every API request.
-    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items)
-
-
-def _trusted_proxies() -> list:
-    return _networks(getattr(settings, "SATUDATA_API_TRUSTED_PROXIES", ()))
-
-
 def ip_exempt(address: str | None) -> bool:
     """True for addresses in SATUDATA_API_RATE_EXEMPT (by default the machine itself)."""
-    if not address:
-        return False
     exempt = getattr(settings, "SATUDATA_API_RATE_EXEMPT", ("127.0.0.0/8", "::1/128"))
-    return _is_trusted(address, _networks(exempt))
+    return net.address_in(address, net.networks(exempt))
 
 
-def _is_trusted(address: str, networks: list) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
-
-
-def client_ip(request) -> str | None:
-    """The client's address. X-Forwarded-For is only believed when the connection comes from a
-    proxy listed in SATUDATA_API_TRUSTED_PROXIES (anyone can send the header); then the right-most
-    address not belonging to a trusted proxy is the client."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    networks = _trusted_proxies()
-    if not remote or not networks or not _is_trusted(remote, networks):
-        return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    for address in reversed([part for part in forwarded if part]):
-        if not _is_trusted(address, networks):
-            try:
-                return str(ipaddress.ip_address(address))
-            except ValueError:
-                return remote
-    return remote
+client_ip = net.client_ip  # the API's callers, the log-in throttle and the request log agree
