@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -95,15 +96,30 @@ def browsing(open_browser) -> Browsing:
     return open_browser()
 
 
-def _refuse_a_real_database() -> None:
-    """Stop before loading (and later flushing) a database that is not a test database: when
-    no collected test asked pytest-django for the database, the connection may still point at
-    ./satudata-data."""
+def _is_test_database() -> bool:
     from django.db import connection
 
     name = str(connection.settings_dict.get("NAME") or "")
-    if "test_" not in name and "memory" not in name:
-        pytest.fail(f"demo_site would load the demo into a non-test database ({name}); refusing")
+    return "test_" in name or "memory" in name
+
+
+@contextmanager
+def _test_database() -> Iterator[None]:
+    """pytest-django sets up the test database only when a collected test asks for it (a db
+    fixture or mark); a run of demo_site tests alone asks for none, and the connection would
+    still point at ./satudata-data — which this fixture fills and then flushes. Set one up."""
+    if _is_test_database():
+        yield
+        return
+    from django.test.utils import setup_databases, teardown_databases
+
+    created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        if not _is_test_database():  # never load and flush a real database
+            pytest.fail("demo_site found no test database to load the demo into")
+        yield
+    finally:
+        teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +139,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
 
     blob_root = tmp_path_factory.getbasetemp() / "blobs"
     blob_root.mkdir(parents=True, exist_ok=True)
-    with override_settings(BLOB_ROOT=blob_root), django_db_blocker.unblock():
-        _refuse_a_real_database()  # the fixture flushes the database when it is done
+    with override_settings(BLOB_ROOT=blob_root), django_db_blocker.unblock(), _test_database():
         try:
             load_all()
             load_demo()
