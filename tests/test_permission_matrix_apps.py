@@ -18,8 +18,10 @@ Who may do what, beyond the dataset tables (SEES) of the first module:
   - connectors: the walidata and the produsen of the owning OPD; other produsen see the list
     without them; everybody else 404 (anonymous the log-in page)
   - the API keys page: any logged-in user
+  - a report's section editor offers only published publik datasets (reports are public)
   - the review API: a version's review state for those who may open its review (the owning OPD,
-    walidata/admin, pembina and pimpinan for what they see); writes never with a session cookie
+    walidata/admin, pembina and pimpinan for what they see); writes never with a session cookie;
+    publishing with the role's own API key like publish_post (walidata and admin only)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests.factories import CLASSIFICATIONS, ROLES, STATES
 from tests.test_permission_matrix import (  # noqa: F401 (matrix: the shared module fixture)
@@ -123,7 +125,25 @@ def _build_apps(data: Matrix) -> Matrix:
             config={"folder": f"mx{state}{classification}", "pattern": "*.csv"},
             schedule="manual",
         )
+    data.api_keys = _api_keys(data)
+    data.key_client = Client()  # no session: the API key alone
     return data
+
+
+def _api_keys(data: Matrix) -> dict[str, str]:
+    """A write API key per logged-in role (a read key where the role may not hold one)."""
+    from satudata.accounts.models import TokenScope
+    from satudata.accounts.services import create_api_token
+    from satudata.core.errors import SatuDataError
+
+    found = {}
+    for role, user in data.world.users.items():
+        try:
+            _token, key = create_api_token(user, name="matriks", scope=TokenScope.WRITE)
+        except SatuDataError:
+            _token, key = create_api_token(user, name="matriks", scope=TokenScope.READ)
+        found[role] = key
+    return found
 
 
 def _cells(endpoints, cells) -> list:
@@ -280,6 +300,26 @@ def test_report_list(apps, role):
     assert shown == (role in OVERSEERS), f"{role}: unlisted report shown={shown}"
 
 
+@pytest.mark.parametrize(
+    "role,state,classification,endpoint", _cells(["report_section_datasets"], ALL_CELLS)
+)
+def test_report_section_datasets(apps, role, state, classification, endpoint):
+    """A report is a public publication: its editors (walidata, admin) are offered only the
+    datasets everybody may read (published publik), never what only they themselves see."""
+    url = f"/laporan/{LISTED_REPORT}/bagian/baru"
+    page = apps.get(role, url)
+    what = f"{role} GET {url}"
+    title = title_for(state, classification)
+    if role not in WALIDATA:
+        ok = page.status == 404 or (role == "anonymous" and page.goes_to_login)
+        assert ok, f"{what}: expected 404 (or log-in), got {page.status}"
+        assert title not in page.body, f"{what}: leaks {title!r}"
+        return
+    _check_ok(page, what)
+    offered = title in page.body
+    assert offered == (state == "published" and classification == "publik"), f"{what}: {offered}"
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_dashboard_create_post(apps, db, role):
     from satudata.dashboards.models import Dashboard
@@ -394,6 +434,16 @@ def test_review_state(apps, role, state, classification, endpoint):
         assert f"mx-{state}-{classification}" not in page.body, f"{what}: leaks the slug"
 
 
+def _is_published(version) -> bool:
+    """The version is now the dataset's public one (and marked so)."""
+    from satudata.catalog.models import Dataset
+    from satudata.warehouse.models import VersionStatus
+
+    version.refresh_from_db()
+    dataset = Dataset.objects.get(pk=version.dataset_id)
+    return dataset.published_version_id == version.pk and version.status == VersionStatus.TERBIT
+
+
 @pytest.mark.parametrize("role,state,classification,endpoint", _cells(["review_post"], ALL_CELLS))
 def test_review_transition_refuses_a_session(apps, db, role, state, classification, endpoint):
     """Writes need an API key: a logged-in browser session never publishes (nor anything)."""
@@ -403,7 +453,43 @@ def test_review_transition_refuses_a_session(apps, db, role, state, classificati
     version = apps.datasets[cell].versions.get(number=apps.newest[cell])
     url = f"{state_url}/publish"
     response = apps.clients[role].post(url, {"token": token}, content_type="application/json")
-    version.refresh_from_db()
     what = f"{role} POST {url} (session)"
     assert response.status_code in (401, 403, 404), f"{what}: {response.status_code}"
-    assert version.status != "published", f"{what}: the version was published"
+    assert not _is_published(version), f"{what}: the version was published"
+
+
+@pytest.mark.parametrize(
+    "role,state,classification,endpoint", _cells(["review_publish"], ALL_CELLS)
+)
+def test_review_publish_with_a_key(apps, db, role, state, classification, endpoint):
+    """Publishing through the API with the role's own key: like publish_post of the first module
+    (walidata and admin only; those who see the unpublished version may be told 403; everybody
+    else 404 naming nothing). A read-only key is refused before any lookup (the same 403 for
+    every address, so it tells nothing)."""
+    cell = (state, classification)
+    state_url = _format(REVIEW_URLS["review_state_newest"], apps, state, classification)
+    token = json.loads(apps.get("walidata", state_url).body)["token"]
+    version = apps.datasets[cell].versions.get(number=apps.newest[cell])
+    headers = {}
+    if role != "anonymous":
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {apps.api_keys[role]}"
+    response = apps.key_client.post(
+        f"{state_url}/publish", {"token": token}, content_type="application/json", **headers
+    )
+    published = _is_published(version)
+    what = f"{role} POST {state_url}/publish (API key)"
+    if role in WALIDATA:
+        assert response.status_code == 200, f"{what}: {response.status_code} {response.content!r}"
+        assert published, f"{what}: answered 200 but the version is not published"
+        return
+    assert not published, f"{what}: refused ({response.status_code}) but published"
+    answer = response.json()
+    if response.status_code == 403 and answer.get("code") == "api-key-read-only":
+        return
+    if role == "anonymous":
+        assert response.status_code == 401, f"{what}: {response.status_code}"
+    elif sees_unpublished(role, classification):
+        assert response.status_code in (403, 404), f"{what}: {response.status_code}"
+    else:
+        assert response.status_code == 404, f"{what}: expected 404, got {response.status_code}"
+        assert title_for(state, classification) not in response.content.decode(), what
