@@ -20,3 +20,15 @@ def pytest_configure(config):
 def _isolated_blob_root(settings, tmp_path_factory):
     settings.BLOB_ROOT = tmp_path_factory.getbasetemp() / "blobs"
     settings.BLOB_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def english(settings):
+    """The portal in English for tests that read the English source texts (the UI speaks
+    Indonesian unless the visitor switched; those tests check the Indonesian catalogue).
+    Use with `pytestmark = pytest.mark.usefixtures("english")`."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

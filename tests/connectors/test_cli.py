@@ -7,7 +7,8 @@ import pytest
 from satudata.cli import main
 from satudata.connectors.models import RunStatus, SyncRun
 
-pytestmark = pytest.mark.django_db
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_connector_test_prints_the_first_rows_and_stores_nothing(make_http_connector, capsys):

@@ -17,7 +17,8 @@ from satudata.core.permissions import SYSTEM
 from satudata.warehouse.models import Version
 from tests.connectors.agency_api import API_KEY
 
-pytestmark = pytest.mark.django_db
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def version_rows(version: Version) -> list[dict]:

@@ -9,6 +9,9 @@ from satudata.connectors.mapping import apply_mapping, dotted_region_code, parse
 from satudata.connectors.types.base import SourceError
 from satudata.core.errors import ValidationFailed
 
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = pytest.mark.usefixtures("english")
+
 SOURCE = pa.table(
     {
         "JK": ["L", "P", "X", None],

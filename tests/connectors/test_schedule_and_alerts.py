@@ -15,7 +15,8 @@ from satudata.core.errors import ValidationFailed
 from satudata.core.permissions import SYSTEM
 from satudata.warehouse.tasks import huey
 
-pytestmark = pytest.mark.django_db
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(autouse=True)

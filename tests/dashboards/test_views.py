@@ -19,7 +19,8 @@ from satudata.dashboards.models import Chart, Dashboard, Panel
 from satudata.dashboards.specs import chart_result
 from tests.factories import make_dataset, make_world, publish, upload_csv
 
-pytestmark = pytest.mark.django_db
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 POPULATION_CSV = (
     "kode_kecamatan,nama,tahun,penduduk,catatan\n"

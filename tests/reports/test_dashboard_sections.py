@@ -12,6 +12,9 @@ from satudata.core import blobs
 from satudata.core.permissions import SYSTEM
 from satudata.reports import services
 
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def boundaries(db):

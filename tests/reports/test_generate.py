@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from satudata.core import blobs
 from satudata.core.permissions import SYSTEM
 from satudata.reports import services
+
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def pdf_text(edition) -> tuple[int, str]:

@@ -18,6 +18,9 @@ from satudata.reports import services
 from satudata.reports.models import Report, Section, Subscription
 from tests.factories import make_dataset, read_form
 
+# Messages are asserted in English (tests elsewhere check the Indonesian catalogue).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def edition(report):
