@@ -13,7 +13,9 @@ import zlib
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -34,6 +36,21 @@ KNOWN = {"slug": "st-gizi", "sektor": "st-kesehatan", "number": 1, "code": "51.0
 
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(api.get_openapi_schema())))
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _test_transaction_survives_requests():
+    """The real WSGI handler closes "unusable" connections when a request ends, and a
+    connection inside the test's transaction looks unusable (autocommit off): on PostgreSQL
+    the next request then finds it closed (SQLite's in-memory test database is never closed).
+    Django's own test Client disconnects the same handler."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
