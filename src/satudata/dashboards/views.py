@@ -321,26 +321,27 @@ def _image(result, kind: str) -> bytes | str:
     return found
 
 
-@require_GET
-def chart_svg(request: HttpRequest, key: str) -> HttpResponse:
+IMAGE_CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def _chart_image(request: HttpRequest, key: str, kind: str) -> HttpResponse:
     chart = _chart(request, key)
     result, problem = _spec_or_problem(request, chart)
     if problem:
         return problem
-    response = HttpResponse(_image(result, "svg"), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="{_image_name(chart, "svg")}"'
+    response = HttpResponse(_image(result, kind), content_type=IMAGE_CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'inline; filename="{_image_name(chart, kind)}"'
     return response
+
+
+@require_GET
+def chart_svg(request: HttpRequest, key: str) -> HttpResponse:
+    return _chart_image(request, key, "svg")
 
 
 @require_GET
 def chart_png(request: HttpRequest, key: str) -> HttpResponse:
-    chart = _chart(request, key)
-    result, problem = _spec_or_problem(request, chart)
-    if problem:
-        return problem
-    response = HttpResponse(_image(result, "png"), content_type="image/png")
-    response["Content-Disposition"] = f'inline; filename="{_image_name(chart, "png")}"'
-    return response
+    return _chart_image(request, key, "png")
 
 
 @require_GET

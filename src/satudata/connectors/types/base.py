@@ -8,6 +8,7 @@ connectors app (`connectors.services` / `connectors.sync`), so every type gets i
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -48,7 +49,7 @@ class Pulled:
     log: list[str] = field(default_factory=list)
 
 
-class ConnectorType:
+class ConnectorType(abc.ABC):
     """Base class of the connector types; subclasses register with `types.register`."""
 
     key: ClassVar[str]
@@ -60,6 +61,7 @@ class ConnectorType:
     # Whether `pull(since=...)` means something for this type.
     supports_incremental: ClassVar[bool] = False
 
+    @abc.abstractmethod
     def pull(
         self, config: dict, secrets: dict, *, since: str | None, limit: int | None = None
     ) -> Pulled:
@@ -68,4 +70,3 @@ class ConnectorType:
 
         Raise `TransientSourceError` for faults worth retrying, `SourceError` for the rest.
         """
-        raise NotImplementedError
